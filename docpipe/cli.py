@@ -1,0 +1,117 @@
+"""The `docpipe` command line: `run` and `demo` (see README and DESIGN.md)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import tempfile
+import textwrap
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from docpipe.engine import LocalEngine
+from docpipe.runner import InputFile, UsageError, expand_paths, run_files
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="docpipe",
+        description="Run the docpipe state machine offline on your files.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="process files through the offline pipeline")
+    run.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
+    run.add_argument("--json", action="store_true", help="print one JSON array")
+    run.add_argument("--concurrency", type=int, default=4, help="executions in flight (4)")
+    run.add_argument("--timeout", type=float, default=900.0,
+                     help="seconds to wait for one execution (900)")
+    demo = commands.add_parser("demo", help="generate sample documents and run them")
+    demo.add_argument("--json", action="store_true", help="print one JSON array")
+    return parser
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr(enabled: bool) -> Iterator[TextIO]:
+    """Keep task logs off stdout while the JSON answer is being produced."""
+    real = sys.stdout
+    if enabled:
+        sys.stdout = sys.stderr
+    try:
+        yield real
+    finally:
+        sys.stdout = real
+
+
+def _print_human(results: Sequence[dict[str, Any]], out: TextIO) -> None:
+    for result in results:
+        out.write(f"{result['file']}\n  status:     {result['status']}\n")
+        if result["status"] == "SUCCEEDED":
+            review = "  (review required)" if result["review_required"] else ""
+            out.write(f"  category:   {result['category']}{review}\n")
+            out.write(f"  confidence: {result['confidence']:.2f}\n")
+            summary = textwrap.fill(
+                result["summary"] or "", width=96, initial_indent="  summary:    ",
+                subsequent_indent=" " * 14,
+            )
+            out.write(summary + "\n")
+        elif result["error"]:
+            out.write(f"  error:      {result['error']['type']}: {result['error']['message']}\n")
+        out.write("\n")
+
+
+def _run(files: list[InputFile], *, as_json: bool, concurrency: int, timeout: float,
+         extra_env: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    with _stdout_to_stderr(as_json) as out:
+        with LocalEngine(extra_env=extra_env) as engine:
+            results = run_files(engine, files, concurrency=concurrency, timeout=timeout)
+        if as_json:
+            json.dump(results, out, indent=2, ensure_ascii=False)
+            out.write("\n")
+        else:
+            _print_human(results, out)
+    return results
+
+
+def _demo(as_json: bool) -> int:
+    from docpipe.samples import write_samples
+
+    with tempfile.TemporaryDirectory(prefix="docpipe-demo-") as tmp:
+        written = write_samples(Path(tmp))
+        files = [InputFile(path, path.name) for path, _ in written]
+        if not as_json:
+            print(f"docpipe demo: {len(files)} generated documents through the offline "
+                  "pipeline (400-token chunks, so the 10-page report takes the Map branch)\n")
+        results = _run(files, as_json=as_json, concurrency=2, timeout=900.0,
+                       extra_env={"DOCPIPE_CHUNK_TOKENS": "400", "DOCPIPE_CHUNK_OVERLAP_TOKENS": "40"})
+    unexpected = [
+        f"{sample.name}: expected {sample.expected_status}, got {result['status']}"
+        for (_, sample), result in zip(written, results, strict=True)
+        if result["status"] != sample.expected_status
+    ]
+    for line in unexpected:
+        print(f"demo: {line}", file=sys.stderr)
+    return EXIT_FAILED if unexpected else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `docpipe` command; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            return _demo(args.json)
+        files = expand_paths(args.paths)
+        results = _run(files, as_json=args.json, concurrency=args.concurrency,
+                       timeout=args.timeout)
+    except UsageError as exc:
+        print(f"docpipe: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_FAILED if any(r["status"] == "FAILED" for r in results) else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

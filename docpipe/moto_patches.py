@@ -1,0 +1,122 @@
+"""The moto internals the offline engine replaces, in one place, each pinned to moto 5.2.5.
+
+moto executes the ASL (its Step Functions interpreter is ported from LocalStack) but three
+things stop it from running this pipeline as AWS would:
+
+1. Lambda tasks: `lambda_eval_utils._invoke_lambda_function` calls moto's Lambda, which needs
+   Docker. Replaced by an in-process dispatcher to the handlers in tasks/.
+2. EventBridge → Step Functions: `Rule.send_to_targets` raises NotImplementedError for a
+   state machine target (and the S3 path swallows it). Extended to start an execution with
+   the event as input, as AWS does. The S3 "Object Created" detail is also put in AWS's
+   shape first: moto writes `eTag` where AWS writes `etag`.
+3. Retry waits: `retrier_decl.time.sleep` sleeps real seconds; a time scale lets tests run
+   the real Retry policies quickly.
+
+tests/integration/test_moto_patches.py fails loudly if moto changes any of these.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+import types
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import moto
+from moto.events import models as events_models
+from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+from moto.utilities.arns import parse_arn
+
+PINNED_MOTO_VERSION = "5.2.5"
+
+LambdaInvoker = Callable[[str, bytes], dict[str, Any]]
+"""(function name or ARN, payload bytes) -> Lambda Invoke response with a parsed Payload."""
+
+ExecutionStarter = Callable[[str, str, str], None]
+"""(state machine ARN, execution name, input JSON) -> None."""
+
+
+class PatchError(RuntimeError):
+    """moto is not the version, or does not have the shape, the engine was written for."""
+
+
+def check_moto() -> None:
+    """Raise PatchError unless every internal the engine replaces is where it should be."""
+    if moto.__version__ != PINNED_MOTO_VERSION:
+        raise PatchError(
+            f"docpipe's offline engine patches moto {PINNED_MOTO_VERSION} internals; "
+            f"moto {moto.__version__} is installed. Re-check docpipe/moto_patches.py."
+        )
+    missing = [
+        name
+        for owner, name in (
+            (lambda_eval_utils, "_invoke_lambda_function"),
+            (events_models.Rule, "send_to_targets"),
+            (retrier_decl, "time"),
+        )
+        if not hasattr(owner, name)
+    ]
+    if missing:
+        raise PatchError(f"moto internals missing: {missing}")
+
+
+def aws_shaped_s3_event(event: dict[str, Any]) -> dict[str, Any]:
+    """Return an S3 EventBridge event in AWS's documented shape (moto writes `eTag`)."""
+    if event.get("source") != "aws.s3":
+        return event
+    shaped = copy.deepcopy(event)
+    obj = shaped.get("detail", {}).get("object", {})
+    if "eTag" in obj and "etag" not in obj:
+        obj["etag"] = obj.pop("eTag")
+    if isinstance(shaped.get("time"), int | float):
+        shaped["time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(shaped["time"]))
+    shaped["id"] = str(uuid.uuid4())
+    return shaped
+
+
+@contextmanager
+def patched(
+    invoke_lambda: LambdaInvoker, start_execution: ExecutionStarter, time_scale: float = 1.0
+) -> Iterator[None]:
+    """Install the three replacements for the duration of the block."""
+    check_moto()
+    original_invoke = lambda_eval_utils._invoke_lambda_function
+    original_send = events_models.Rule.send_to_targets
+    original_time = retrier_decl.time
+
+    def invoke(parameters: dict[str, Any], region: str, state_credentials: Any) -> Any:
+        return invoke_lambda(str(parameters["FunctionName"]), parameters.get("Payload") or b"{}")
+
+    def send_to_targets(
+        self: events_models.Rule, original_event: dict[str, Any], transform_input: bool = True
+    ) -> None:
+        event = aws_shaped_s3_event(original_event)
+        if not self.event_pattern.matches_event(event):
+            return
+        for target in self.targets:
+            arn = parse_arn(target["Arn"])
+            if arn.service == "states":
+                # AWS names executions started by EventBridge with a UUID; input is the
+                # whole event unless the target says otherwise (this project's does not).
+                start_execution(target["Arn"], str(uuid.uuid4()), json.dumps(event))
+            else:
+                single = copy.copy(self)
+                single.targets = [target]
+                original_send(single, event, transform_input)
+
+    scaled_time = types.SimpleNamespace(sleep=lambda seconds: time.sleep(seconds * time_scale))
+
+    lambda_eval_utils._invoke_lambda_function = invoke
+    events_models.Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
+    retrier_decl.time = scaled_time  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        lambda_eval_utils._invoke_lambda_function = original_invoke
+        events_models.Rule.send_to_targets = original_send  # type: ignore[method-assign]
+        retrier_decl.time = original_time

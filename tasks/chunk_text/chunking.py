@@ -1,0 +1,130 @@
+"""Token-budgeted chunking with overlap that keeps page boundaries for citations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from tasks.shared.models import Page
+
+# CJK and kana have no spaces: count each character as one token, as BPE vocabularies
+# roughly do. Other words cost one token per ~6 characters, punctuation one each.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_TOKEN_RE = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+|[^\w\s]")
+_PARAGRAPH_RE = re.compile(r"\n\s*\n")
+_SENTENCE_RE = re.compile(r"(?<=[.!?\u3002\uff01\uff1f])\s+")
+
+
+def estimate_tokens(text: str) -> int:
+    """Estimate the model tokens of `text` (deterministic, no tokenizer download needed)."""
+    total = 0
+    for match in _TOKEN_RE.finditer(text):
+        total += 1 + (match.end() - match.start() - 1) // 6
+    return total
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A chunk of text, the page range it covers (inclusive) and its estimated tokens."""
+
+    index: int
+    text: str
+    page_start: int
+    page_end: int
+    tokens: int
+
+
+@dataclass(frozen=True)
+class _Unit:
+    text: str
+    page: int
+    tokens: int
+
+
+def _split_to_budget(text: str, budget: int) -> Iterator[str]:
+    """Split an over-long piece into sentences, then word windows, then character windows."""
+    if estimate_tokens(text) <= budget:
+        yield text
+        return
+    sentences = _SENTENCE_RE.split(text)
+    if len(sentences) > 1:
+        for sentence in sentences:
+            yield from _split_to_budget(sentence, budget)
+        return
+    words = text.split()
+    if len(words) > 1:
+        window: list[str] = []
+        used = 0
+        for word in words:
+            cost = estimate_tokens(word)
+            if window and used + cost > budget:
+                yield " ".join(window)
+                window, used = [], 0
+            window.append(word)
+            used += cost
+        if window:
+            yield " ".join(window)
+        return
+    # One unbroken run (e.g. CJK without spaces): cut by characters.
+    step = max(1, budget)
+    for start in range(0, len(text), step):
+        yield text[start : start + step]
+
+
+def _units(pages: Iterable[Page], budget: int) -> Iterator[_Unit]:
+    for page in pages:
+        for paragraph in _PARAGRAPH_RE.split(page.text):
+            paragraph = paragraph.strip()
+            if not paragraph:
+                continue
+            for piece in _split_to_budget(paragraph, budget):
+                piece = piece.strip()
+                if piece:
+                    yield _Unit(piece, page.number, estimate_tokens(piece))
+
+
+def chunk_pages(pages: Sequence[Page], *, max_tokens: int, overlap_tokens: int) -> list[Chunk]:
+    """Pack paragraphs into chunks of at most `max_tokens`, repeating up to `overlap_tokens`
+    of trailing text at the start of the next chunk so no sentence loses its context.
+    """
+    if max_tokens <= 0:
+        raise ValueError("max_tokens must be positive")
+    if not 0 <= overlap_tokens < max_tokens:
+        raise ValueError("overlap_tokens must be in [0, max_tokens)")
+    chunks: list[Chunk] = []
+    current: list[_Unit] = []
+    used = 0
+    fresh = 0  # units in `current` that are not overlap from the previous chunk
+
+    def emit() -> None:
+        chunks.append(
+            Chunk(
+                index=len(chunks),
+                text="\n\n".join(u.text for u in current),
+                page_start=current[0].page,
+                page_end=current[-1].page,
+                tokens=sum(u.tokens for u in current),
+            )
+        )
+
+    for unit in _units(pages, max_tokens):
+        if current and used + unit.tokens > max_tokens and fresh:
+            emit()
+            carried: list[_Unit] = []
+            carried_tokens = 0
+            for previous in reversed(current):
+                if carried_tokens + previous.tokens > overlap_tokens:
+                    break
+                carried.insert(0, previous)
+                carried_tokens += previous.tokens
+            # Overlap must leave room for the new unit, or the chunk would exceed the budget.
+            while carried and carried_tokens + unit.tokens > max_tokens:
+                carried_tokens -= carried.pop(0).tokens
+            current, used, fresh = carried, carried_tokens, 0
+        current.append(unit)
+        used += unit.tokens
+        fresh += 1
+    if current and fresh:
+        emit()
+    return chunks

@@ -1,0 +1,32 @@
+"""Lambda entry of Chunk Text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from tasks.chunk_text.task import chunk_document
+from tasks.shared.clients import artifact_store
+from tasks.shared.models import DocumentRef
+from tasks.shared.observability import CORRELATION_ID_PATH, logger, metrics, tracer
+from tasks.shared.settings import get_settings
+
+
+@logger.inject_lambda_context(correlation_id_path=CORRELATION_ID_PATH)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Chunk the text artifact `event["text"]["key"]`."""
+    settings = get_settings()
+    result = chunk_document(
+        DocumentRef.from_dict(event["document"]),
+        str(event["text"]["key"]),
+        artifact_store(),
+        max_tokens=settings.chunk_tokens,
+        overlap_tokens=settings.chunk_overlap_tokens,
+    )
+    metrics.add_metric(name="Chunks", unit=MetricUnit.Count, value=result["count"])
+    logger.info("chunked", extra={"chunks": result["count"], "tokens": result["tokens"]})
+    return result

@@ -1,0 +1,47 @@
+"""Classify Document: pick a configured label from the summary and the document's start."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tasks.shared.models import LabelSet, Summary
+from tasks.shared.providers import ModelProvider
+from tasks.shared.storage import ArtifactStore
+
+
+def document_opening(pages: list[dict[str, Any]], max_chars: int) -> str:
+    """The first `max_chars` characters of the document, across pages."""
+    parts: list[str] = []
+    remaining = max_chars
+    for page in pages:
+        if remaining <= 0:
+            break
+        text = str(page["text"])[:remaining]
+        parts.append(text)
+        remaining -= len(text)
+    return "\n".join(parts)
+
+
+def classify(
+    text_key: str,
+    summary_key: str,
+    store: ArtifactStore,
+    provider: ModelProvider,
+    labels: LabelSet,
+    *,
+    prefix_chars: int,
+) -> dict[str, Any]:
+    """Classify on the summary plus the document's opening, never the full text."""
+    summary = Summary.from_dict(store.get_json(summary_key))
+    opening = document_opening(store.get_json(text_key)["pages"], prefix_chars)
+    result = provider.classify(f"{summary.text}\n\n{opening}", labels)
+    if result.category not in labels.names:
+        # A provider bug must not leak an unconfigured category into results.
+        raise ValueError(f"provider returned unconfigured category {result.category!r}")
+    return {
+        "category": result.category,
+        "confidence": round(float(result.confidence), 4),
+        "threshold": labels.review_threshold,
+        "scores": {name: round(float(v), 4) for name, v in result.scores.items()},
+        "usage": result.usage.to_dict(),
+    }

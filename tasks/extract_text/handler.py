@@ -1,0 +1,32 @@
+"""Lambda entry of Extract Text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from tasks.extract_text.extraction import ExtractionLimits
+from tasks.extract_text.task import extract_document
+from tasks.shared.clients import artifact_store
+from tasks.shared.models import DocumentRef
+from tasks.shared.observability import CORRELATION_ID_PATH, logger, metrics, tracer
+from tasks.shared.settings import get_settings
+
+
+@logger.inject_lambda_context(correlation_id_path=CORRELATION_ID_PATH)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Extract the text of `event["document"]`."""
+    settings = get_settings()
+    limits = ExtractionLimits(
+        max_bytes=settings.max_document_bytes,
+        max_pages=settings.max_pages,
+        max_characters=settings.max_characters,
+    )
+    result = extract_document(DocumentRef.from_dict(event["document"]), artifact_store(), limits)
+    metrics.add_metric(name="PagesExtracted", unit=MetricUnit.Count, value=result["pages"])
+    logger.info("extracted", extra={k: v for k, v in result.items() if k != "key"})
+    return result

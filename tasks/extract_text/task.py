@@ -1,0 +1,40 @@
+"""Extract Text: read the uploaded object, extract its text and page map, store the artifact."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from tasks.extract_text.extraction import ExtractionLimits, extract_text
+from tasks.shared.models import DocumentRef
+from tasks.shared.storage import ArtifactStore, decode_event_key, text_key
+
+
+def extract_document(
+    document: DocumentRef, store: ArtifactStore, limits: ExtractionLimits
+) -> dict[str, Any]:
+    """Extract `document` into `artifacts/<id>/text.json`; return the pointer and small facts."""
+    data = store.read_document(
+        document.bucket, decode_event_key(document.key), max_bytes=limits.max_bytes,
+        version_id=document.version_id,
+    )
+    extracted = extract_text(data, limits)
+    key = text_key(document.id)
+    store.put_json(
+        key,
+        {
+            "document_id": document.id,
+            "media_type": extracted.media_type,
+            "extractor": extracted.extractor,
+            "encoding": extracted.encoding,
+            "characters": extracted.characters,
+            "pages": [asdict(page) for page in extracted.pages],
+        },
+    )
+    return {
+        "key": key,
+        "media_type": extracted.media_type,
+        "pages": len(extracted.pages),
+        "characters": extracted.characters,
+        "extractor": extracted.extractor,
+    }

@@ -1,0 +1,56 @@
+"""Process-wide AWS clients, the artifact store and the model provider, created on first use.
+
+Created lazily (never at import) so that tests and the offline engine can set up emulation
+first; cached because Lambda reuses warm processes and the offline engine runs many tasks.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from typing import Any
+
+import boto3
+
+from tasks.shared.labels import load_labels
+from tasks.shared.models import LabelSet
+from tasks.shared.providers import ModelProvider, get_provider
+from tasks.shared.settings import get_settings
+from tasks.shared.storage import ArtifactStore
+
+# boto3's default session is not thread-safe while creating clients; the offline engine
+# runs Map iterations on threads.
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=None)
+def client(service: str) -> Any:
+    """A boto3 client for `service`, created once per process."""
+    with _lock:
+        return boto3.session.Session().client(service)  # type: ignore[call-overload]
+
+
+def artifact_store() -> ArtifactStore:
+    """The artifact store on the configured bucket."""
+    return ArtifactStore(client("s3"), get_settings().artifact_bucket)
+
+
+@lru_cache(maxsize=1)
+def model_provider() -> ModelProvider:
+    """The configured model provider (`DOCPIPE_MODEL_PROVIDER`)."""
+    settings = get_settings()
+    return get_provider(settings.model_provider, model_id=settings.model_id)
+
+
+@lru_cache(maxsize=1)
+def labels() -> LabelSet:
+    """The configured classification labels (`DOCPIPE_LABELS_FILE` or the shipped default)."""
+    return load_labels(get_settings().labels_file)
+
+
+def reset() -> None:
+    """Forget cached clients, settings and providers (the offline engine calls this on start)."""
+    client.cache_clear()
+    model_provider.cache_clear()
+    labels.cache_clear()
+    get_settings.cache_clear()

@@ -1,0 +1,56 @@
+"""The project's error classes. A class name is the error name the ASL's Retry/Catch match.
+
+Bad input (subclasses of `BadInputError`) is never retried: it goes straight to the failure
+path. Model faults are split into retryable (`ModelThrottledError`, `ModelUnavailableError`)
+and terminal (`ModelInvocationError`, `ModelOutputError`).
+"""
+
+from __future__ import annotations
+
+
+class DocpipeError(Exception):
+    """Base class of every error the tasks raise on purpose."""
+
+
+class BadInputError(DocpipeError):
+    """The document itself cannot be processed; retrying will not help."""
+
+
+class UnsupportedDocumentError(BadInputError):
+    """The content is of a type the pipeline does not handle."""
+
+
+class CorruptDocumentError(BadInputError):
+    """The content claims a known type but cannot be parsed."""
+
+
+class EncryptedDocumentError(BadInputError):
+    """The document is encrypted or password-protected."""
+
+
+class EmptyDocumentError(BadInputError):
+    """The document holds no extractable text."""
+
+
+class DocumentTooLargeError(BadInputError):
+    """The document exceeds a configured size limit."""
+
+
+class ModelThrottledError(DocpipeError):
+    """The model service throttled the call; the state machine retries with a long backoff."""
+
+
+class ModelUnavailableError(DocpipeError):
+    """The model timed out, is not ready or is unavailable; retried by the state machine."""
+
+
+class ModelInvocationError(DocpipeError):
+    """The model call was rejected (validation, access, unknown model); not retried."""
+
+
+class ModelOutputError(DocpipeError):
+    """The model answered, but not in the required structure; not retried."""
+
+
+class ConfigurationError(DocpipeError):
+    """A setting or configuration file is missing or invalid."""

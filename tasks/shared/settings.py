@@ -1,0 +1,64 @@
+"""Settings of the task Lambdas, read once from environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+from tasks.shared.errors import ConfigurationError
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a task reads from its environment."""
+
+    artifact_bucket: str
+    table_name: str
+    model_provider: str
+    model_id: str
+    labels_file: str | None
+    chunk_tokens: int
+    chunk_overlap_tokens: int
+    summary_chars: int
+    classify_prefix_chars: int
+    max_document_bytes: int
+    max_pages: int
+    max_characters: int
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Read the settings; required values missing raise ConfigurationError."""
+        bucket = os.environ.get("DOCPIPE_ARTIFACT_BUCKET", "")
+        if not bucket:
+            raise ConfigurationError("DOCPIPE_ARTIFACT_BUCKET is not set")
+        return cls(
+            artifact_bucket=bucket,
+            table_name=os.environ.get("DOCPIPE_TABLE_NAME", ""),
+            model_provider=os.environ.get("DOCPIPE_MODEL_PROVIDER", "bedrock"),
+            model_id=os.environ.get("DOCPIPE_MODEL_ID", "amazon.nova-micro-v1:0"),
+            labels_file=os.environ.get("DOCPIPE_LABELS_FILE") or None,
+            chunk_tokens=_int("DOCPIPE_CHUNK_TOKENS", 1500),
+            chunk_overlap_tokens=_int("DOCPIPE_CHUNK_OVERLAP_TOKENS", 100),
+            summary_chars=_int("DOCPIPE_SUMMARY_CHARS", 1200),
+            classify_prefix_chars=_int("DOCPIPE_CLASSIFY_PREFIX_CHARS", 2000),
+            max_document_bytes=_int("DOCPIPE_MAX_DOCUMENT_BYTES", 50 * 1024 * 1024),
+            max_pages=_int("DOCPIPE_MAX_PAGES", 2000),
+            max_characters=_int("DOCPIPE_MAX_CHARACTERS", 20_000_000),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (cached: Lambda environments do not change while warm)."""
+    return Settings.from_env()

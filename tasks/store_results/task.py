@@ -1,0 +1,91 @@
+"""Store Results: the result JSON in S3 and the document's item in DynamoDB."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from tasks.shared.models import DocumentRef, Summary, TokenUsage
+from tasks.shared.storage import ArtifactStore, result_key
+
+
+class DynamoDBClient(Protocol):
+    """The part of the boto3 DynamoDB client this task uses."""
+
+    def update_item(self, **kwargs: Any) -> Any: ...
+
+
+def store_results(
+    document: DocumentRef,
+    event: dict[str, Any],
+    store: ArtifactStore,
+    dynamodb: DynamoDBClient,
+    table_name: str,
+    *,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Write `results/<id>.json`, mark the item SUCCEEDED, return the completion facts."""
+    summary = Summary.from_dict(store.get_json(str(event["summary"]["key"])))
+    classification = event["classification"]
+    usage = TokenUsage()
+    usage.add(summary.usage)
+    usage.add(TokenUsage.from_dict(classification.get("usage")))
+    completed_at = (now or datetime.now(UTC)).isoformat(timespec="seconds")
+    text = event["text"]
+    key = result_key(document.id)
+    result = {
+        "document_id": document.id,
+        "bucket": document.bucket,
+        "key": document.key,
+        "version_id": document.version_id,
+        "status": "SUCCEEDED",
+        "category": classification["category"],
+        "confidence": classification["confidence"],
+        "review_required": bool(event["review_required"]),
+        "scores": classification.get("scores", {}),
+        "summary": summary.text,
+        "key_points": [
+            {"text": p.text, "pages": [p.page_start, p.page_end]} for p in summary.points
+        ],
+        "media_type": text["media_type"],
+        "pages": text["pages"],
+        "characters": text["characters"],
+        "extractor": text["extractor"],
+        "chunks": event["chunks"]["count"],
+        "document_tokens": event["chunks"]["tokens"],
+        "model": summary.model,
+        "usage": usage.to_dict(),
+        "execution_arn": event["execution_arn"],
+        "completed_at": completed_at,
+    }
+    store.put_json(key, result)
+    dynamodb.update_item(
+        TableName=table_name,
+        Key={"document_id": {"S": document.id}},
+        UpdateExpression=(
+            "SET #status = :succeeded, category = :category, confidence = :confidence, "
+            "review_required = :review, result_key = :result_key, completed_at = :completed"
+        ),
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={
+            ":succeeded": {"S": "SUCCEEDED"},
+            ":category": {"S": result["category"]},
+            ":confidence": {"N": str(Decimal(str(result["confidence"])))},
+            ":review": {"BOOL": result["review_required"]},
+            ":result_key": {"S": key},
+            ":completed": {"S": completed_at},
+        },
+    )
+    return {
+        "document_id": document.id,
+        "bucket": document.bucket,
+        "key": document.key,
+        "status": "SUCCEEDED",
+        "category": result["category"],
+        "confidence": result["confidence"],
+        "review_required": result["review_required"],
+        "summary": summary.text,
+        "result_key": key,
+        "execution_arn": event["execution_arn"],
+    }
