@@ -28,8 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
     run.add_argument("--json", action="store_true", help="print one JSON array")
     run.add_argument("--concurrency", type=int, default=4, help="executions in flight (4)")
-    run.add_argument("--timeout", type=float, default=900.0,
-                     help="seconds to wait for one execution (900)")
+    run.add_argument(
+        "--timeout", type=float, default=900.0, help="seconds to wait for one execution (900)"
+    )
     demo = commands.add_parser("demo", help="generate sample documents and run them")
     demo.add_argument("--json", action="store_true", help="print one JSON array")
     return parser
@@ -55,7 +56,9 @@ def _print_human(results: Sequence[dict[str, Any]], out: TextIO) -> None:
             out.write(f"  category:   {result['category']}{review}\n")
             out.write(f"  confidence: {result['confidence']:.2f}\n")
             summary = textwrap.fill(
-                result["summary"] or "", width=96, initial_indent="  summary:    ",
+                result["summary"] or "",
+                width=96,
+                initial_indent="  summary:    ",
                 subsequent_indent=" " * 14,
             )
             out.write(summary + "\n")
@@ -64,8 +67,14 @@ def _print_human(results: Sequence[dict[str, Any]], out: TextIO) -> None:
         out.write("\n")
 
 
-def _run(files: list[InputFile], *, as_json: bool, concurrency: int, timeout: float,
-         extra_env: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def _run(
+    files: list[InputFile],
+    *,
+    as_json: bool,
+    concurrency: int,
+    timeout: float,
+    extra_env: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
     with _stdout_to_stderr(as_json) as out:
         with LocalEngine(extra_env=extra_env) as engine:
             results = run_files(engine, files, concurrency=concurrency, timeout=timeout)
@@ -84,10 +93,17 @@ def _demo(as_json: bool) -> int:
         written = write_samples(Path(tmp))
         files = [InputFile(path, path.name) for path, _ in written]
         if not as_json:
-            print(f"docpipe demo: {len(files)} generated documents through the offline "
-                  "pipeline (400-token chunks, so the 10-page report takes the Map branch)\n")
-        results = _run(files, as_json=as_json, concurrency=2, timeout=900.0,
-                       extra_env={"DOCPIPE_CHUNK_TOKENS": "400", "DOCPIPE_CHUNK_OVERLAP_TOKENS": "40"})
+            print(
+                f"docpipe demo: {len(files)} generated documents through the offline "
+                "pipeline (400-token chunks, so the 10-page report takes the Map branch)\n"
+            )
+        results = _run(
+            files,
+            as_json=as_json,
+            concurrency=2,
+            timeout=900.0,
+            extra_env={"DOCPIPE_CHUNK_TOKENS": "400", "DOCPIPE_CHUNK_OVERLAP_TOKENS": "40"},
+        )
     unexpected = [
         f"{sample.name}: expected {sample.expected_status}, got {result['status']}"
         for (_, sample), result in zip(written, results, strict=True)
@@ -105,8 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             return _demo(args.json)
         files = expand_paths(args.paths)
-        results = _run(files, as_json=args.json, concurrency=args.concurrency,
-                       timeout=args.timeout)
+        results = _run(files, as_json=args.json, concurrency=args.concurrency, timeout=args.timeout)
     except UsageError as exc:
         print(f"docpipe: {exc}", file=sys.stderr)
         return EXIT_USAGE

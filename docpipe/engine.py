@@ -29,11 +29,9 @@ from moto import mock_aws
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
 from docpipe import moto_patches
+from infra.config import PIPELINE_ASL as ASL_FILE
+from infra.patterns import substitute, trigger_pattern
 from tasks.catalog import TASK_FUNCTIONS
-
-ROOT = Path(__file__).resolve().parent.parent
-ASL_FILE = ROOT / "statemachines" / "document_pipeline.asl.json"
-TRIGGER_PATTERN_FILE = ROOT / "statemachines" / "document_trigger.pattern.json"
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -49,17 +47,6 @@ MAX_STATE_BYTES = 256 * 1024
 
 class EngineError(RuntimeError):
     """The offline engine itself failed (not a document): a bug or a broken environment."""
-
-
-def substitute(template: str, values: dict[str, str]) -> str:
-    """Fill `${Name}` placeholders as CDK's definition_substitutions does; all must be known."""
-    out = template
-    for name, value in values.items():
-        out = out.replace("${" + name + "}", value)
-    if "${" in out:
-        start = out.index("${")
-        raise EngineError(f"unsubstituted placeholder {out[start:out.index('}', start) + 1]}")
-    return out
 
 
 @dataclass
@@ -201,7 +188,9 @@ class LocalEngine:
             module_name, _, attribute = task.handler.rpartition(".")
             handler = getattr(importlib.import_module(module_name), attribute)
             self._handlers[self._function_arn(task.package)] = (
-                handler, task.memory_mb, task.timeout_seconds,
+                handler,
+                task.memory_mb,
+                task.timeout_seconds,
             )
 
     @staticmethod
@@ -236,33 +225,38 @@ class LocalEngine:
         self.topic_arn = sns.create_topic(Name="docpipe-completion")["TopicArn"]
         sns.subscribe(TopicArn=self.topic_arn, Protocol="sqs", Endpoint=notifications_arn)
 
-        substitutions = {task.placeholder: self._function_arn(task.package)
-                         for task in TASK_FUNCTIONS}
-        substitutions.update({
-            "DocumentsTableName": TABLE,
-            "DeadLetterQueueUrl": self.dlq_url,
-            "CompletionTopicArn": self.topic_arn,
-        })
+        substitutions = {
+            task.placeholder: self._function_arn(task.package) for task in TASK_FUNCTIONS
+        }
+        substitutions.update(
+            {
+                "DocumentsTableName": TABLE,
+                "DeadLetterQueueUrl": self.dlq_url,
+                "CompletionTopicArn": self.topic_arn,
+            }
+        )
         role_arn = f"arn:aws:iam::{ACCOUNT}:role/docpipe-state-machine"
         self.state_machine_arn = self.client("stepfunctions").create_state_machine(
             name=STATE_MACHINE,
-            definition=substitute(ASL_FILE.read_text(), substitutions),
+            definition=json.dumps(substitute(json.loads(ASL_FILE.read_text()), substitutions)),
             roleArn=role_arn,
             type="STANDARD",
         )["stateMachineArn"]
         events = self.client("events")
         events.put_rule(
             Name="docpipe-document-uploaded",
-            EventPattern=substitute(
-                TRIGGER_PATTERN_FILE.read_text(),
-                {"BucketName": BUCKET, "IncomingPrefix": INCOMING_PREFIX},
-            ),
+            EventPattern=json.dumps(trigger_pattern(BUCKET, INCOMING_PREFIX)),
             State="ENABLED",
         )
         events.put_targets(
             Rule="docpipe-document-uploaded",
-            Targets=[{"Id": "pipeline", "Arn": self.state_machine_arn,
-                      "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/docpipe-events"}],
+            Targets=[
+                {
+                    "Id": "pipeline",
+                    "Arn": self.state_machine_arn,
+                    "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/docpipe-events",
+                }
+            ],
         )
 
     # -- moto hooks -------------------------------------------------------------------------
@@ -274,8 +268,10 @@ class LocalEngine:
             raise EngineError(f"no task handler for function {function!r}")
         handler, memory, timeout = entry
         context = LocalLambdaContext(
-            function_name=function.rsplit(":", 1)[-1], memory_limit_in_mb=memory,
-            timeout_seconds=timeout, invoked_function_arn=function,
+            function_name=function.rsplit(":", 1)[-1],
+            memory_limit_in_mb=memory,
+            timeout_seconds=timeout,
+            invoked_function_arn=function,
         )
         try:
             result = handler(json.loads(payload), context)
@@ -380,18 +376,23 @@ class LocalEngine:
         out = []
         for m in self._drain(self.notifications_url):
             envelope = json.loads(m["Body"])
-            out.append({
-                "message": json.loads(envelope["Message"]),
-                "attributes": {k: v["Value"] for k, v in
-                               envelope.get("MessageAttributes", {}).items()},
-            })
+            out.append(
+                {
+                    "message": json.loads(envelope["Message"]),
+                    "attributes": {
+                        k: v["Value"] for k, v in envelope.get("MessageAttributes", {}).items()
+                    },
+                }
+            )
         return out
 
     def document_item(self, document_id: str) -> dict[str, Any] | None:
         """The document's DynamoDB item (raw attribute values), if any."""
-        item: dict[str, Any] | None = self.client("dynamodb").get_item(
-            TableName=TABLE, Key={"document_id": {"S": document_id}}
-        ).get("Item")
+        item: dict[str, Any] | None = (
+            self.client("dynamodb")
+            .get_item(TableName=TABLE, Key={"document_id": {"S": document_id}})
+            .get("Item")
+        )
         return item
 
     def read_json(self, key: str) -> Any:

@@ -61,8 +61,9 @@ def _document_id_from_history(engine: LocalEngine, execution_arn: str) -> str | 
     return None
 
 
-def result_of(engine: LocalEngine, file: InputFile, upload: Upload,
-              outcome: ExecutionOutcome) -> dict[str, Any]:
+def result_of(
+    engine: LocalEngine, file: InputFile, upload: Upload, outcome: ExecutionOutcome
+) -> dict[str, Any]:
     """One object of the `--json` array (the contract in DESIGN.md)."""
     output = outcome.output or {}
     succeeded = outcome.status == "SUCCEEDED"
@@ -85,7 +86,10 @@ def result_of(engine: LocalEngine, file: InputFile, upload: Upload,
 
 
 def run_files(
-    engine: LocalEngine, files: Sequence[InputFile], *, concurrency: int = 4,
+    engine: LocalEngine,
+    files: Sequence[InputFile],
+    *,
+    concurrency: int = 4,
     timeout: float = 900.0,
 ) -> list[dict[str, Any]]:
     """Process `files` with at most `concurrency` executions in flight; results in input order.

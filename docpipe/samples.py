@@ -76,79 +76,103 @@ LETTER = (
 )
 
 REPORT_SECTIONS = [
-    ("Abstract",
-     "We report a two-year field study of soil moisture dynamics in restored wetland "
-     "meadows of the upper Elbe valley. Using a network of forty capacitance probes and "
-     "monthly vegetation surveys, we measured how the removal of drainage ditches changed "
-     "water retention, plant species richness and the timing of seasonal drying. Restored "
-     "plots retained on average 23 percent more water during summer droughts than drained "
-     "control plots, and their species richness rose by eleven species per plot within "
-     "two growing seasons."),
-    ("Introduction",
-     "Floodplain meadows store water, buffer floods and host a large share of Central "
-     "Europe's grassland biodiversity. During the twentieth century most of them were "
-     "drained for agriculture, and the resulting loss of habitat has been documented in "
-     "many regional surveys. Restoration projects increasingly fill ditches and reconnect "
-     "meadows to river dynamics, but few studies follow the hydrological response at a "
-     "resolution that allows the mechanisms to be separated from year-to-year weather."),
-    ("Study area",
-     "The study area comprises twelve meadows between Pirna and Meissen in Saxony, each "
-     "between three and nine hectares, on alluvial loam over sand and gravel. Six meadows "
-     "had their drainage ditches filled in the winter of 2023, while six comparable "
-     "meadows remained drained and served as controls. All meadows were mown twice a year "
-     "under the same agri-environment contract, which kept management constant across "
-     "treatments."),
-    ("Instrumentation",
-     "In each meadow we installed capacitance probes at depths of 10, 30 and 60 centimetres "
-     "along a transect from the river bank to the terrace edge. Probes logged volumetric "
-     "water content every fifteen minutes and were calibrated against gravimetric samples "
-     "taken at the start of each season. A weather station at the centre of the study area "
-     "recorded precipitation, air temperature, humidity and net radiation."),
-    ("Vegetation survey",
-     "Vegetation was surveyed each June and September in permanent plots of four square "
-     "metres, recording the cover of every vascular plant species. Species were assigned "
-     "Ellenberg indicator values for moisture and nutrients, which allowed us to track "
-     "whether the community shifted towards wetter conditions after restoration."),
-    ("Statistical analysis",
-     "We modelled water content with linear mixed models that included treatment, depth, "
-     "season and their interactions as fixed effects and meadow and probe as random "
-     "effects. Species richness was modelled with a Poisson mixed model. Models were "
-     "fitted in R, and we report effect sizes with ninety-five percent confidence "
-     "intervals rather than relying on significance tests alone."),
-    ("Results: water retention",
-     "Restored meadows held more water at every depth, and the difference was largest in "
-     "late summer. In August of the drier second year, water content at 30 centimetres "
-     "was 0.34 cubic metres per cubic metre in restored plots and 0.27 in controls. The "
-     "onset of seasonal drying, defined as the first week in which water content fell "
-     "below field capacity, came on average nineteen days later in restored meadows."),
-    ("Results: vegetation",
-     "Species richness increased from 21 to 32 species per plot in restored meadows, "
-     "while control plots stayed near 20 species. Typical wet meadow species such as "
-     "great burnet, marsh marigold and meadow thistle established from the seed bank "
-     "and from neighbouring sites. Mean Ellenberg moisture values rose by 0.6 units, "
-     "which indicates a clear shift towards moisture-loving species."),
-    ("Discussion",
-     "The results show that filling drainage ditches is enough to restore much of the "
-     "water storage function of floodplain meadows within two years, provided that the "
-     "surrounding land does not lower the groundwater table. The delayed onset of drying "
-     "matters for farmers as well, because it extends the period in which the meadows "
-     "produce hay of good quality during dry summers."),
-    ("Limitations",
-     "Our study covers only two years, one of which was unusually wet in spring, and the "
-     "meadows were not assigned to treatments at random but chosen by the restoration "
-     "agency. We addressed this by comparing pre-restoration measurements from 2022, "
-     "which showed no differences between the two groups, but hidden differences in soil "
-     "structure cannot be fully excluded."),
-    ("Management recommendations",
-     "We recommend that restoration programmes monitor soil moisture with a small number "
-     "of permanent probes rather than occasional manual samples, that mowing dates remain "
-     "flexible in wet years, and that neighbouring farms be involved early so that their "
-     "own drainage does not undo the benefits of restoration."),
-    ("Conclusion",
-     "Restoring the natural water regime of floodplain meadows quickly increased water "
-     "retention and plant diversity. Because the measures are cheap compared with the "
-     "value of the flood protection and biodiversity they provide, ditch filling should "
-     "be a priority in regional water management plans."),
+    (
+        "Abstract",
+        "We report a two-year field study of soil moisture dynamics in restored wetland "
+        "meadows of the upper Elbe valley. Using a network of forty capacitance probes and "
+        "monthly vegetation surveys, we measured how the removal of drainage ditches changed "
+        "water retention, plant species richness and the timing of seasonal drying. Restored "
+        "plots retained on average 23 percent more water during summer droughts than drained "
+        "control plots, and their species richness rose by eleven species per plot within "
+        "two growing seasons.",
+    ),
+    (
+        "Introduction",
+        "Floodplain meadows store water, buffer floods and host a large share of Central "
+        "Europe's grassland biodiversity. During the twentieth century most of them were "
+        "drained for agriculture, and the resulting loss of habitat has been documented in "
+        "many regional surveys. Restoration projects increasingly fill ditches and reconnect "
+        "meadows to river dynamics, but few studies follow the hydrological response at a "
+        "resolution that allows the mechanisms to be separated from year-to-year weather.",
+    ),
+    (
+        "Study area",
+        "The study area comprises twelve meadows between Pirna and Meissen in Saxony, each "
+        "between three and nine hectares, on alluvial loam over sand and gravel. Six meadows "
+        "had their drainage ditches filled in the winter of 2023, while six comparable "
+        "meadows remained drained and served as controls. All meadows were mown twice a year "
+        "under the same agri-environment contract, which kept management constant across "
+        "treatments.",
+    ),
+    (
+        "Instrumentation",
+        "In each meadow we installed capacitance probes at depths of 10, 30 and 60 centimetres "
+        "along a transect from the river bank to the terrace edge. Probes logged volumetric "
+        "water content every fifteen minutes and were calibrated against gravimetric samples "
+        "taken at the start of each season. A weather station at the centre of the study area "
+        "recorded precipitation, air temperature, humidity and net radiation.",
+    ),
+    (
+        "Vegetation survey",
+        "Vegetation was surveyed each June and September in permanent plots of four square "
+        "metres, recording the cover of every vascular plant species. Species were assigned "
+        "Ellenberg indicator values for moisture and nutrients, which allowed us to track "
+        "whether the community shifted towards wetter conditions after restoration.",
+    ),
+    (
+        "Statistical analysis",
+        "We modelled water content with linear mixed models that included treatment, depth, "
+        "season and their interactions as fixed effects and meadow and probe as random "
+        "effects. Species richness was modelled with a Poisson mixed model. Models were "
+        "fitted in R, and we report effect sizes with ninety-five percent confidence "
+        "intervals rather than relying on significance tests alone.",
+    ),
+    (
+        "Results: water retention",
+        "Restored meadows held more water at every depth, and the difference was largest in "
+        "late summer. In August of the drier second year, water content at 30 centimetres "
+        "was 0.34 cubic metres per cubic metre in restored plots and 0.27 in controls. The "
+        "onset of seasonal drying, defined as the first week in which water content fell "
+        "below field capacity, came on average nineteen days later in restored meadows.",
+    ),
+    (
+        "Results: vegetation",
+        "Species richness increased from 21 to 32 species per plot in restored meadows, "
+        "while control plots stayed near 20 species. Typical wet meadow species such as "
+        "great burnet, marsh marigold and meadow thistle established from the seed bank "
+        "and from neighbouring sites. Mean Ellenberg moisture values rose by 0.6 units, "
+        "which indicates a clear shift towards moisture-loving species.",
+    ),
+    (
+        "Discussion",
+        "The results show that filling drainage ditches is enough to restore much of the "
+        "water storage function of floodplain meadows within two years, provided that the "
+        "surrounding land does not lower the groundwater table. The delayed onset of drying "
+        "matters for farmers as well, because it extends the period in which the meadows "
+        "produce hay of good quality during dry summers.",
+    ),
+    (
+        "Limitations",
+        "Our study covers only two years, one of which was unusually wet in spring, and the "
+        "meadows were not assigned to treatments at random but chosen by the restoration "
+        "agency. We addressed this by comparing pre-restoration measurements from 2022, "
+        "which showed no differences between the two groups, but hidden differences in soil "
+        "structure cannot be fully excluded.",
+    ),
+    (
+        "Management recommendations",
+        "We recommend that restoration programmes monitor soil moisture with a small number "
+        "of permanent probes rather than occasional manual samples, that mowing dates remain "
+        "flexible in wet years, and that neighbouring farms be involved early so that their "
+        "own drainage does not undo the benefits of restoration.",
+    ),
+    (
+        "Conclusion",
+        "Restoring the natural water regime of floodplain meadows quickly increased water "
+        "retention and plant diversity. Because the measures are cheap compared with the "
+        "value of the flood protection and biodiversity they provide, ditch filling should "
+        "be a priority in regional water management plans.",
+    ),
 ]
 
 

@@ -26,18 +26,48 @@ class TaskFunction:
 
 
 TASK_FUNCTIONS: tuple[TaskFunction, ...] = (
-    TaskFunction("extract_text", "ExtractTextFunctionArn", 1024, 300,
-                 "Detects the document type by content and extracts text with its page map."),
-    TaskFunction("chunk_text", "ChunkTextFunctionArn", 512, 300,
-                 "Splits the extracted text into token-budgeted chunks with overlap."),
-    TaskFunction("summarize_text", "SummarizeTextFunctionArn", 512, 300,
-                 "Summarizes one chunk, or a whole single-chunk document, with the model."),
-    TaskFunction("combine_summaries", "CombineSummariesFunctionArn", 512, 300,
-                 "Combines the chunk summaries into the document summary."),
-    TaskFunction("classify_document", "ClassifyDocumentFunctionArn", 512, 300,
-                 "Assigns one of the configured labels with a confidence."),
-    TaskFunction("store_results", "StoreResultsFunctionArn", 256, 60,
-                 "Writes the result JSON to S3 and marks the document SUCCEEDED in DynamoDB."),
+    TaskFunction(
+        "extract_text",
+        "ExtractTextFunctionArn",
+        1024,
+        300,
+        "Detects the document type by content and extracts text with its page map.",
+    ),
+    TaskFunction(
+        "chunk_text",
+        "ChunkTextFunctionArn",
+        512,
+        300,
+        "Splits the extracted text into token-budgeted chunks with overlap.",
+    ),
+    TaskFunction(
+        "summarize_text",
+        "SummarizeTextFunctionArn",
+        512,
+        300,
+        "Summarizes one chunk, or a whole single-chunk document, with the model.",
+    ),
+    TaskFunction(
+        "combine_summaries",
+        "CombineSummariesFunctionArn",
+        512,
+        300,
+        "Combines the chunk summaries into the document summary.",
+    ),
+    TaskFunction(
+        "classify_document",
+        "ClassifyDocumentFunctionArn",
+        512,
+        300,
+        "Assigns one of the configured labels with a confidence.",
+    ),
+    TaskFunction(
+        "store_results",
+        "StoreResultsFunctionArn",
+        256,
+        60,
+        "Writes the result JSON to S3 and marks the document SUCCEEDED in DynamoDB.",
+    ),
 )
 
 # Placeholders that name resources other than the task Lambdas.

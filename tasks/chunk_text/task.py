@@ -11,7 +11,11 @@ from tasks.shared.storage import ArtifactStore, chunk_key
 
 
 def chunk_document(
-    document: DocumentRef, text_key: str, store: ArtifactStore, *, max_tokens: int,
+    document: DocumentRef,
+    text_key: str,
+    store: ArtifactStore,
+    *,
+    max_tokens: int,
     overlap_tokens: int,
 ) -> dict[str, Any]:
     """Write each chunk to S3 and return the pointers (never the text) for the state."""

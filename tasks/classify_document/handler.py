@@ -25,6 +25,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         labels(),
         prefix_chars=get_settings().classify_prefix_chars,
     )
-    logger.info("classified", extra={"category": result["category"],
-                                      "confidence": result["confidence"]})
+    logger.info(
+        "classified", extra={"category": result["category"], "confidence": result["confidence"]}
+    )
     return result

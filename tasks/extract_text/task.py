@@ -15,7 +15,9 @@ def extract_document(
 ) -> dict[str, Any]:
     """Extract `document` into `artifacts/<id>/text.json`; return the pointer and small facts."""
     data = store.read_document(
-        document.bucket, decode_event_key(document.key), max_bytes=limits.max_bytes,
+        document.bucket,
+        decode_event_key(document.key),
+        max_bytes=limits.max_bytes,
         version_id=document.version_id,
     )
     extracted = extract_text(data, limits)

@@ -7,7 +7,7 @@ first; cached because Lambda reuses warm processes and the offline engine runs m
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import boto3
@@ -23,7 +23,7 @@ from tasks.shared.storage import ArtifactStore
 _lock = threading.Lock()
 
 
-@lru_cache(maxsize=None)
+@cache
 def client(service: str) -> Any:
     """A boto3 client for `service`, created once per process."""
     with _lock:

@@ -129,7 +129,7 @@ class LabelSet:
 
     @property
     def names(self) -> tuple[str, ...]:
-        return tuple(label.name for label in self.labels) + (self.fallback,)
+        return (*tuple(label.name for label in self.labels), self.fallback)
 
 
 @dataclass

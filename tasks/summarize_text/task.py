@@ -29,9 +29,7 @@ def summarize_chunks(
     if not sources:
         raise ValueError("no chunks to summarize")
     chunks = [store.get_json(str(source["key"])) for source in sources]
-    passages = [
-        Passage(str(c["text"]), int(c["page_start"]), int(c["page_end"])) for c in chunks
-    ]
+    passages = [Passage(str(c["text"]), int(c["page_start"]), int(c["page_end"])) for c in chunks]
     summary = provider.summarize(passages, max_chars=max_chars)
     if target == "chunk":
         key = chunk_summary_key(document.id, int(sources[0]["index"]))

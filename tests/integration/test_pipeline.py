@@ -1,0 +1,192 @@
+"""Whole executions of the real ASL on the offline engine: S3 upload → rule → state machine."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from docpipe import samples
+from docpipe.engine import LocalEngine
+from docpipe.runner import InputFile, run_files
+from tasks.shared.labels import load_labels
+from tasks.summarize_text import handler as summarize_handler
+
+LABELS = load_labels()
+
+
+def run_one(engine: LocalEngine, data: bytes, key: str) -> dict[str, Any]:
+    upload = engine.upload(data, key)
+    outcome = engine.wait(upload.execution_arn, timeout=120)
+    assert outcome.status == "SUCCEEDED", (outcome.error, outcome.cause)
+    assert outcome.output is not None
+    return outcome.output
+
+
+def state_names(engine: LocalEngine, execution_arn: str) -> list[str]:
+    return [
+        e["stateEnteredEventDetails"]["name"]
+        for e in engine.history(execution_arn)
+        if "stateEnteredEventDetails" in e
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "data", "media_type"),
+    [
+        ("letter.txt", samples.LETTER.encode("cp1252"), "text/plain"),
+        ("invoice.pdf", samples.invoice_pdf(), "application/pdf"),
+        (
+            "agreement.docx",
+            samples.docx_from_pages(samples.AGREEMENT_PAGES),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+    ],
+)
+def test_document_succeeds_with_summary_category_stored_and_announced(
+    engine: LocalEngine, key: str, data: bytes, media_type: str
+) -> None:
+    # When a document is uploaded under incoming/
+    output = run_one(engine, data, key)
+    # Then the execution output carries a summary and a configured category
+    assert output["status"] == "SUCCEEDED"
+    assert len(output["summary"]) > 40
+    assert output["category"] in LABELS.names
+    assert 0.0 <= output["confidence"] <= 1.0
+    # And the result JSON in S3 and the DynamoDB item agree with it
+    result = engine.read_json(output["result_key"])
+    assert result["media_type"] == media_type
+    assert result["category"] == output["category"]
+    assert result["key_points"] and all(p["pages"][0] >= 1 for p in result["key_points"])
+    item = engine.document_item(output["document_id"])
+    assert item is not None and item["status"]["S"] == "SUCCEEDED"
+    # And one completion notification went out with filterable attributes
+    [note] = engine.notifications()
+    assert note["attributes"] == {
+        "status": "SUCCEEDED",
+        "category": output["category"],
+        "review_required": str(output["review_required"]).lower(),
+    }
+    assert note["message"]["document_id"] == output["document_id"]
+    assert engine.dead_letters() == []
+
+
+def test_invoice_and_agreement_get_their_categories(engine: LocalEngine) -> None:
+    invoice = run_one(engine, samples.invoice_pdf(), "invoice.pdf")
+    agreement = run_one(engine, samples.docx_from_pages(samples.AGREEMENT_PAGES), "msa.docx")
+    assert invoice["category"] == "invoice"
+    assert agreement["category"] == "contract"
+
+
+def test_long_document_is_summarized_chunk_by_chunk_with_page_citations(
+    engine: LocalEngine,
+) -> None:
+    # Given a ten-page report that needs several 400-token chunks
+    upload = engine.upload(samples.report_pdf(), "report.pdf")
+    outcome = engine.wait(upload.execution_arn, timeout=120)
+    assert outcome.status == "SUCCEEDED", outcome.cause
+    # Then it went through the Map and the combine step, not the single-chunk branch
+    names = state_names(engine, upload.execution_arn)
+    assert "Summarize Chunks" in names and "Combine Summaries" in names
+    assert "Summarize Document" not in names
+    assert names.count("Summarize Chunk") > 1
+    # And the key points cite pages across the document
+    result = engine.read_json(outcome.output["result_key"])  # type: ignore[index]
+    assert result["pages"] == 10 and result["chunks"] > 1
+    cited = {page for point in result["key_points"] for page in point["pages"]}
+    assert max(cited) > 3
+
+
+def test_short_document_takes_the_single_chunk_branch(engine: LocalEngine) -> None:
+    upload = engine.upload(samples.invoice_pdf(), "invoice.pdf")
+    assert engine.wait(upload.execution_arn, timeout=120).status == "SUCCEEDED"
+    names = state_names(engine, upload.execution_arn)
+    assert "Summarize Document" in names and "Summarize Chunks" not in names
+
+
+def test_corrupt_file_fails_with_its_error_in_the_dlq_and_a_failure_notification(
+    engine: LocalEngine,
+) -> None:
+    # Given a PDF cut off after 600 bytes
+    upload = engine.upload(samples.invoice_pdf()[:600], "damaged.pdf")
+    # When its execution ends
+    outcome = engine.wait(upload.execution_arn, timeout=120)
+    # Then it failed with the named error, not a generic one
+    assert outcome.status == "FAILED"
+    assert outcome.error == "CorruptDocumentError"
+    # And the DLQ holds the original event, the error and the execution
+    [letter] = engine.dead_letters()
+    body = letter["body"]
+    assert body["event"]["detail"]["object"]["key"] == "incoming/damaged.pdf"
+    assert body["error"]["Error"] == "CorruptDocumentError"
+    assert json.loads(body["error"]["Cause"])["errorType"] == "CorruptDocumentError"
+    assert body["execution_arn"] == upload.execution_arn
+    assert letter["attributes"]["error_type"]["StringValue"] == "CorruptDocumentError"
+    # And a failure notification was published, and the item is marked FAILED
+    [note] = engine.notifications()
+    assert note["attributes"] == {"status": "FAILED", "error_type": "CorruptDocumentError"}
+    item = engine.document_item(body["document"]["id"])
+    assert item is not None and item["status"]["S"] == "FAILED"
+    assert item["error_type"]["S"] == "CorruptDocumentError"
+
+
+def test_same_file_twice_is_skipped_as_duplicate(engine: LocalEngine, tmp_path: Any) -> None:
+    path = tmp_path / "letter.txt"
+    path.write_bytes(samples.LETTER.encode("utf-8"))
+    first, second = run_files(engine, [InputFile(path, "letter.txt")] * 2)
+    assert first["status"] == "SUCCEEDED"
+    assert second["status"] == "SKIPPED_DUPLICATE"
+    assert second["document_id"] == first["document_id"]
+    assert second["execution_arn"] != first["execution_arn"]
+
+
+def test_changed_object_under_the_same_key_is_processed_again(engine: LocalEngine) -> None:
+    first = run_one(engine, b"First version of the minutes. " * 20, "minutes.txt")
+    second = run_one(engine, b"Second, corrected version of the minutes. " * 20, "minutes.txt")
+    assert second["status"] == "SUCCEEDED"
+    assert second["document_id"] != first["document_id"]
+    assert "corrected" in second["summary"]
+
+
+def test_key_with_spaces_and_plus_signs_is_read(engine: LocalEngine) -> None:
+    output = run_one(engine, samples.LETTER.encode(), "notes a b+c (1).txt")
+    assert output["key"] == "incoming/notes a b+c (1).txt"
+    assert output["status"] == "SUCCEEDED"
+
+
+class ThrottleOnce:
+    """Wraps the provider: the first summarize call is throttled, as Bedrock may."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.calls = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def summarize(self, *args: Any, **kwargs: Any) -> Any:
+        from tasks.shared.errors import ModelThrottledError
+
+        self.calls += 1
+        if self.calls == 1:
+            raise ModelThrottledError("rate exceeded")
+        return self.inner.summarize(*args, **kwargs)
+
+
+def test_model_throttling_is_retried_by_the_state_machine(
+    engine: LocalEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a provider that throttles its first call
+    throttled = ThrottleOnce(summarize_handler.model_provider())
+    monkeypatch.setattr(summarize_handler, "model_provider", lambda: throttled)
+    # When a one-chunk document runs
+    upload = engine.upload(samples.invoice_pdf(), "invoice.pdf")
+    outcome = engine.wait(upload.execution_arn, timeout=120)
+    # Then the Retry on ModelThrottledError made it succeed on the second attempt
+    assert outcome.status == "SUCCEEDED", outcome.cause
+    assert throttled.calls == 2
+    failed = [e for e in engine.history(upload.execution_arn) if e["type"] == "TaskFailed"]
+    assert (
+        len(failed) == 1 and failed[0]["taskFailedEventDetails"]["error"] == "ModelThrottledError"
+    )

@@ -1,0 +1,148 @@
+"""The ASL file parses, every transition resolves, and placeholders match their fillers."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from infra.config import PIPELINE_ASL as ASL_FILE
+from infra.config import TRIGGER_PATTERN as TRIGGER_PATTERN_FILE
+from tasks.catalog import RESOURCE_PLACEHOLDERS, TASK_FUNCTIONS
+
+PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
+FAILURE_PATH = {"Record Failure", "Send To DLQ", "Publish Failure", "Fail"}
+
+
+@pytest.fixture(scope="module")
+def asl() -> dict[str, Any]:
+    return json.loads(ASL_FILE.read_text())
+
+
+def walk(states: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """Every state with the States map it belongs to, descending into Map processors."""
+    for name, state in states.items():
+        yield name, state, states
+        processor = state.get("ItemProcessor") or state.get("Iterator")
+        if processor:
+            yield from walk(processor["States"])
+
+
+def targets(state: dict[str, Any]) -> list[str]:
+    out = [state["Next"]] if "Next" in state else []
+    out += [c["Next"] for c in state.get("Choices", [])]
+    out += [c["Next"] for c in state.get("Catch", [])]
+    if "Default" in state:
+        out.append(state["Default"])
+    return out
+
+
+def test_every_transition_resolves_within_its_scope(asl: dict[str, Any]) -> None:
+    assert asl["StartAt"] in asl["States"]
+    for name, state, scope in walk(asl["States"]):
+        for target in targets(state):
+            assert target in scope, f"{name} -> {target} does not exist"
+        ends = state.get("End") or state["Type"] in ("Succeed", "Fail", "Choice")
+        assert ends or "Next" in state, f"{name} neither ends nor has Next"
+
+
+def test_every_state_is_reachable(asl: dict[str, Any]) -> None:
+    seen: set[str] = set()
+    todo = [asl["StartAt"]]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        todo.extend(targets(asl["States"][name]))
+    assert seen == set(asl["States"])
+
+
+def test_every_task_retries_and_every_step_is_caught(asl: dict[str, Any]) -> None:
+    # Given the top-level states outside the failure path
+    for name, state in asl["States"].items():
+        if state["Type"] in ("Task", "Map") and name not in FAILURE_PATH:
+            # Then each one sends any error to Record Failure
+            catch_all = [c for c in state["Catch"] if c["ErrorEquals"] == ["States.ALL"]]
+            assert catch_all and catch_all[0]["Next"] == "Record Failure", name
+            assert catch_all[0]["ResultPath"] == "$.error", name
+    for name, state, _ in walk(asl["States"]):
+        if state["Type"] == "Task":
+            assert state.get("Retry"), f"{name} has no Retry"
+            for retrier in state["Retry"]:
+                assert "States.ALL" not in retrier["ErrorEquals"], f"{name} retries everything"
+                assert retrier["MaxAttempts"] <= 6, name
+                assert retrier.get("JitterStrategy") == "FULL", name
+                assert retrier.get("MaxDelaySeconds"), name
+
+
+def test_failure_path_always_reaches_fail(asl: dict[str, Any]) -> None:
+    states = asl["States"]
+    for name in ("Record Failure", "Send To DLQ", "Publish Failure"):
+        assert [c["Next"] for c in states[name]["Catch"]] == [states[name]["Next"]]
+    assert states["Send To DLQ"]["Resource"] == "arn:aws:states:::sqs:sendMessage"
+    assert states["Fail"]["ErrorPath"] == "$.error.Error"
+
+
+def test_bad_input_errors_are_never_retried(asl: dict[str, Any]) -> None:
+    from tasks.shared import errors
+
+    bad_input = {
+        c.__name__
+        for c in vars(errors).values()
+        if isinstance(c, type) and issubclass(c, errors.BadInputError)
+    }
+    assert "CorruptDocumentError" in bad_input
+    for name, state, _ in walk(asl["States"]):
+        for retrier in state.get("Retry", []):
+            assert not bad_input & set(retrier["ErrorEquals"]), name
+
+
+def test_model_tasks_retry_model_throttling_with_a_longer_backoff(asl: dict[str, Any]) -> None:
+    from tasks.shared.errors import ModelThrottledError
+
+    for name, state, _ in walk(asl["States"]):
+        resource = json.dumps(state.get("Parameters", {}))
+        if any(p in resource for p in ("SummarizeText", "CombineSummaries", "ClassifyDocument")):
+            model = [r for r in state["Retry"] if ModelThrottledError.__name__ in r["ErrorEquals"]]
+            lambda_retry = [
+                r for r in state["Retry"] if "Lambda.TooManyRequestsException" in r["ErrorEquals"]
+            ]
+            assert model and lambda_retry, name
+            assert model[0]["IntervalSeconds"] > lambda_retry[0]["IntervalSeconds"], name
+
+
+def test_map_concurrency_is_bounded(asl: dict[str, Any]) -> None:
+    maps = [s for _, s, _ in walk(asl["States"]) if s["Type"] == "Map"]
+    assert maps and all(0 < m["MaxConcurrency"] <= 10 for m in maps)
+
+
+def test_asl_stays_on_jsonpath_without_variables(asl: dict[str, Any]) -> None:
+    # The offline interpreter does not run JSONata or Assign (notes/local-engine.md).
+    text = ASL_FILE.read_text()
+    assert "QueryLanguage" not in text and '"Assign"' not in text
+
+
+def test_placeholders_match_the_catalog_both_ways() -> None:
+    used = set(PLACEHOLDER.findall(ASL_FILE.read_text()))
+    known = {t.placeholder for t in TASK_FUNCTIONS} | set(RESOURCE_PLACEHOLDERS)
+    assert used == known
+
+
+def test_trigger_pattern_selects_object_created_under_the_prefix() -> None:
+    pattern = json.loads(TRIGGER_PATTERN_FILE.read_text())
+    assert pattern["source"] == ["aws.s3"]
+    assert pattern["detail-type"] == ["Object Created"]
+    assert pattern["detail"]["object"]["key"] == [{"prefix": "${IncomingPrefix}"}]
+    assert set(PLACEHOLDER.findall(TRIGGER_PATTERN_FILE.read_text())) == {
+        "BucketName",
+        "IncomingPrefix",
+    }
+
+
+def test_state_names_read_as_title_case_phrases(asl: dict[str, Any]) -> None:
+    for name, _, _ in walk(asl["States"]):
+        assert re.fullmatch(r"[A-Z][A-Za-z]*( [A-Z][A-Za-z]*)*|Send To DLQ", name), name
