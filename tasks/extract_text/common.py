@@ -1,0 +1,129 @@
+"""What every format extractor shares: the limits, the result and the page accumulator.
+
+Kept apart from `extraction.py` so that the format modules can use these without importing
+the dispatcher that imports them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tasks.shared.errors import DocumentTooLargeError, EmptyDocumentError
+from tasks.shared.models import Page
+
+MEDIA_TYPE_PDF = "application/pdf"
+MEDIA_TYPE_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+MEDIA_TYPE_TEXT = "text/plain"
+
+
+@dataclass(frozen=True)
+class ExtractionLimits:
+    """Upper bounds that keep one document from exhausting the Lambda's memory or time."""
+
+    max_bytes: int = 50 * 1024 * 1024
+    max_pages: int = 2000
+    max_characters: int = 20_000_000
+
+
+@dataclass(frozen=True)
+class ExtractedText:
+    """The text of a document, page by page, and how it was obtained.
+
+    `media_type` is the IANA type detected from the content; `extractor` names the library
+    that produced the text; `encoding` is the Python codec name the bytes were decoded with
+    (plain text only, else None).
+    """
+
+    media_type: str
+    pages: tuple[Page, ...]
+    extractor: str
+    encoding: str | None
+
+    @property
+    def characters(self) -> int:
+        """Total number of characters over all pages."""
+        return sum(len(page.text) for page in self.pages)
+
+
+DEFAULT_LIMITS = ExtractionLimits()
+
+# C0 controls other than tab and newline, DEL, and the noncharacters U+FFFE/U+FFFF: they
+# carry no text and upset JSON consumers and tokenizers downstream. pdfium marks a word
+# hyphenated across lines with U+FFFE and returns TeX math glyphs as \x04, \x08, \x0c...
+# Plain text splits pages on form feeds before this runs.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_TRAILING_SPACE_RE = re.compile(r"[ \t]+\n")
+
+
+def clean_text(text: str) -> str:
+    """Normalize newlines to \\n, drop control characters, trim line ends and the page."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL_RE.sub("", text)
+    text = _TRAILING_SPACE_RE.sub("\n", text)
+    return text.strip()
+
+
+def has_text(text: str) -> bool:
+    """True when `text` holds at least one non-whitespace character."""
+    return bool(text.strip())
+
+
+class PageAccumulator:
+    """Collects pages in order and enforces the page and character limits as they grow.
+
+    Checking while accumulating (rather than at the end) stops a huge document early,
+    before all of its text sits in memory.
+    """
+
+    def __init__(self, limits: ExtractionLimits, kind: str) -> None:
+        self._limits = limits
+        self._kind = kind
+        self._pages: list[Page] = []
+        self._characters = 0
+
+    def check_page_count(self, count: int) -> None:
+        """Raise `DocumentTooLargeError` if a document of `count` pages exceeds the limit."""
+        if count > self._limits.max_pages:
+            raise DocumentTooLargeError(
+                f"The {self._kind} has {count:,} pages; the limit is "
+                f"{self._limits.max_pages:,} pages per document."
+            )
+
+    def add(self, text: str) -> None:
+        """Clean `text` and append it as the next page."""
+        self.check_page_count(len(self._pages) + 1)
+        text = clean_text(text)
+        self._characters += len(text)
+        if self._characters > self._limits.max_characters:
+            raise DocumentTooLargeError(
+                f"The {self._kind}'s text exceeds the limit of {self._limits.max_characters:,} "
+                f"characters (reached {self._characters:,} by page {len(self._pages) + 1:,})."
+            )
+        self._pages.append(Page(number=len(self._pages) + 1, text=text))
+
+    @property
+    def pages(self) -> tuple[Page, ...]:
+        """The pages collected so far."""
+        return tuple(self._pages)
+
+    @property
+    def characters(self) -> int:
+        """The characters collected so far."""
+        return self._characters
+
+
+def non_space_characters(pages: tuple[Page, ...]) -> int:
+    """Count the characters that are not whitespace: a fair measure of how much text a page has."""
+    return sum(len("".join(page.text.split())) for page in pages)
+
+
+def require_text(result: ExtractedText, kind: str) -> ExtractedText:
+    """Return `result`, or raise `EmptyDocumentError` when every page is blank."""
+    if not any(has_text(page.text) for page in result.pages):
+        pages = len(result.pages)
+        raise EmptyDocumentError(
+            f"The {kind} contains no text: {pages:,} page{'s' if pages != 1 else ''}, "
+            "all blank or whitespace."
+        )
+    return result
