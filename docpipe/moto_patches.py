@@ -41,6 +41,14 @@ ExecutionStarter = Callable[[str, str, str], None]
 """(state machine ARN, execution name, input JSON) -> None."""
 
 
+# (owner, attribute) of every replaced internal.
+PATCH_POINTS: tuple[tuple[Any, str], ...] = (
+    (lambda_eval_utils, "_invoke_lambda_function"),
+    (events_models.Rule, "send_to_targets"),
+    (retrier_decl, "time"),
+)
+
+
 class PatchError(RuntimeError):
     """moto is not the version, or does not have the shape, the engine was written for."""
 
@@ -52,15 +60,7 @@ def check_moto() -> None:
             f"docpipe's offline engine patches moto {PINNED_MOTO_VERSION} internals; "
             f"moto {moto.__version__} is installed. Re-check docpipe/moto_patches.py."
         )
-    missing = [
-        name
-        for owner, name in (
-            (lambda_eval_utils, "_invoke_lambda_function"),
-            (events_models.Rule, "send_to_targets"),
-            (retrier_decl, "time"),
-        )
-        if not hasattr(owner, name)
-    ]
+    missing = [name for owner, name in PATCH_POINTS if not hasattr(owner, name)]
     if missing:
         raise PatchError(f"moto internals missing: {missing}")
 
@@ -85,16 +85,12 @@ def patched(
 ) -> Iterator[None]:
     """Install the three replacements for the duration of the block."""
     check_moto()
-    original_invoke = lambda_eval_utils._invoke_lambda_function
-    original_send = events_models.Rule.send_to_targets
-    original_time = retrier_decl.time
+    original_send: Any = events_models.Rule.send_to_targets
 
     def invoke(parameters: dict[str, Any], region: str, state_credentials: Any) -> Any:
         return invoke_lambda(str(parameters["FunctionName"]), parameters.get("Payload") or b"{}")
 
-    def send_to_targets(
-        self: events_models.Rule, original_event: dict[str, Any], transform_input: bool = True
-    ) -> None:
+    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
         event = aws_shaped_s3_event(original_event)
         if not self.event_pattern.matches_event(event):
             return
@@ -111,12 +107,13 @@ def patched(
 
     scaled_time = types.SimpleNamespace(sleep=lambda seconds: time.sleep(seconds * time_scale))
 
-    lambda_eval_utils._invoke_lambda_function = invoke
-    events_models.Rule.send_to_targets = send_to_targets  # type: ignore[method-assign]
-    retrier_decl.time = scaled_time  # type: ignore[assignment]
+    originals = [(owner, name, getattr(owner, name)) for owner, name in PATCH_POINTS]
+    for (owner, name), replacement in zip(
+        PATCH_POINTS, (invoke, send_to_targets, scaled_time), strict=True
+    ):
+        setattr(owner, name, replacement)
     try:
         yield
     finally:
-        lambda_eval_utils._invoke_lambda_function = original_invoke
-        events_models.Rule.send_to_targets = original_send  # type: ignore[method-assign]
-        retrier_decl.time = original_time
+        for owner, name, original in originals:
+            setattr(owner, name, original)

@@ -27,7 +27,7 @@ _lock = threading.Lock()
 def client(service: str) -> Any:
     """A boto3 client for `service`, created once per process."""
     with _lock:
-        return boto3.session.Session().client(service)  # type: ignore[call-overload]
+        return boto3.session.Session().client(service)
 
 
 def artifact_store() -> ArtifactStore:
