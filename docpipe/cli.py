@@ -37,13 +37,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 @contextlib.contextmanager
-def _stdout_to_stderr(enabled: bool) -> Iterator[TextIO]:
-    """Keep task logs off stdout while the JSON answer is being produced."""
+def _stdout_to_stderr(enabled: bool) -> Iterator[None]:
+    """Send whatever the tasks print to stderr, so stdout holds only the JSON answer."""
     real = sys.stdout
     if enabled:
         sys.stdout = sys.stderr
     try:
-        yield real
+        yield
     finally:
         sys.stdout = real
 
@@ -75,15 +75,17 @@ def _run(
     timeout: float,
     extra_env: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    with _stdout_to_stderr(as_json) as out:
-        with LocalEngine(extra_env=extra_env) as engine:
-            results = run_files(engine, files, concurrency=concurrency, timeout=timeout)
-        if as_json:
-            json.dump(results, out, indent=2, ensure_ascii=False)
-            out.write("\n")
-        else:
-            _print_human(results, out)
-    return results
+    """Process `files`; task logs stay off stdout while a JSON answer is expected."""
+    with _stdout_to_stderr(as_json), LocalEngine(extra_env=extra_env) as engine:
+        return run_files(engine, files, concurrency=concurrency, timeout=timeout)
+
+
+def _report(results: Sequence[dict[str, Any]], *, as_json: bool) -> None:
+    if as_json:
+        json.dump(results, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        _print_human(results, sys.stdout)
 
 
 def _demo(as_json: bool) -> int:
@@ -104,6 +106,9 @@ def _demo(as_json: bool) -> int:
             timeout=900.0,
             extra_env={"DOCPIPE_CHUNK_TOKENS": "400", "DOCPIPE_CHUNK_OVERLAP_TOKENS": "40"},
         )
+    for (_, sample), result in zip(written, results, strict=True):
+        result["file"] = sample.name  # the temporary directory means nothing to the reader
+    _report(results, as_json=as_json)
     unexpected = [
         f"{sample.name}: expected {sample.expected_status}, got {result['status']}"
         for (_, sample), result in zip(written, results, strict=True)
@@ -122,6 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo(args.json)
         files = expand_paths(args.paths)
         results = _run(files, as_json=args.json, concurrency=args.concurrency, timeout=args.timeout)
+        _report(results, as_json=args.json)
     except UsageError as exc:
         print(f"docpipe: {exc}", file=sys.stderr)
         return EXIT_USAGE

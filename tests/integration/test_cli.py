@@ -77,3 +77,13 @@ def test_no_arguments_is_bad_usage() -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["run"])
     assert exit_info.value.code == 2
+
+
+def test_demo_gives_every_sample_its_expected_outcome(capsys: pytest.CaptureFixture[str]) -> None:
+    from docpipe.samples import demo_samples
+
+    assert main(["demo", "--json"]) == 0
+    results = json.loads(capsys.readouterr().out)
+    assert [r["file"] for r in results] == [s.name for s in demo_samples()]
+    assert [r["status"] for r in results] == [s.expected_status for s in demo_samples()]
+    assert all(r["summary"] for r in results if r["status"] == "SUCCEEDED")
