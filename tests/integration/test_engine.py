@@ -1,0 +1,69 @@
+"""The offline engine behaves like the AWS services it stands in for."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from docpipe import samples
+from docpipe.engine import MAX_STATE_BYTES, EngineError, LocalEngine
+from tasks.shared.observability import logger
+
+
+def test_handler_errors_come_back_as_lambda_function_errors(engine: LocalEngine) -> None:
+    # Given a function whose handler raises a named error
+    arn = next(iter(engine._handlers))
+
+    def broken(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        from tasks.shared.errors import EmptyDocumentError
+
+        raise EmptyDocumentError("nothing here")
+
+    engine._handlers[arn] = (broken, 128, 3)
+    # When invoked, then the answer has Lambda's Unhandled shape with the class name
+    response = engine._invoke_lambda(arn, b"{}")
+    assert response["FunctionError"] == "Unhandled"
+    assert response["Payload"]["errorType"] == "EmptyDocumentError"
+    assert response["Payload"]["errorMessage"] == "nothing here"
+
+
+def test_a_task_result_over_the_state_limit_fails_as_on_aws(engine: LocalEngine) -> None:
+    arn = next(iter(engine._handlers))
+    engine._handlers[arn] = (lambda event, context: {"text": "x" * MAX_STATE_BYTES}, 128, 3)
+    response = engine._invoke_lambda(arn, b"{}")
+    assert response["FunctionError"] == "Unhandled"
+    assert response["Payload"]["errorType"] == "EngineError"
+
+
+def test_unknown_function_is_an_engine_error(engine: LocalEngine) -> None:
+    with pytest.raises(EngineError):
+        engine._invoke_lambda("arn:aws:lambda:us-east-1:123456789012:function:nope", b"{}")
+
+
+def test_upload_that_starts_no_execution_fails_loudly_instead_of_hanging(
+    engine: LocalEngine,
+) -> None:
+    # Given a rule that no longer targets the state machine
+    engine.client("events").remove_targets(Rule="docpipe-document-uploaded", Ids=["pipeline"])
+    # When a document is uploaded, then the engine says so at once
+    with pytest.raises(EngineError, match="started no execution"):
+        engine.upload(b"Some short text about the budget meeting.", "notes.txt")
+
+
+def test_execution_input_is_the_aws_shaped_s3_event(engine: LocalEngine) -> None:
+    upload = engine.upload(samples.LETTER.encode(), "letter.txt")
+    engine.wait(upload.execution_arn, timeout=120)
+    described = engine.client("stepfunctions").describe_execution(executionArn=upload.execution_arn)
+    event = json.loads(described["input"])
+    assert event["source"] == "aws.s3" and event["detail-type"] == "Object Created"
+    assert event["detail"]["object"]["etag"] == upload.etag
+    assert event["detail"]["object"]["version-id"] == upload.version_id
+
+
+def test_task_logs_carry_the_document_id_as_correlation_id(engine: LocalEngine) -> None:
+    upload = engine.upload(samples.LETTER.encode(), "letter.txt")
+    outcome = engine.wait(upload.execution_arn, timeout=120)
+    assert outcome.output is not None
+    assert logger.get_correlation_id() == outcome.output["document_id"]
