@@ -1,4 +1,4 @@
-"""The `docpipe` command line: `run` and `demo` (see README and DESIGN.md)."""
+"""The `docpipe` command line: `run`, `demo` and `extract` (see README and DESIGN.md)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo = commands.add_parser("demo", help="generate sample documents and run them")
     demo.add_argument("--json", action="store_true", help="print one JSON array")
+    extract = commands.add_parser(
+        "extract", help="print the text and metadata the pipeline extracts from files"
+    )
+    extract.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
+    extract.add_argument("--json", action="store_true", help="print one JSON array")
     return parser
 
 
@@ -119,6 +124,28 @@ def _demo(as_json: bool) -> int:
     return EXIT_FAILED if unexpected else EXIT_OK
 
 
+def _extract(files: list[InputFile], *, as_json: bool) -> int:
+    from docpipe.inspection import describe_extraction
+
+    results = [describe_extraction(file.path) for file in files]
+    if as_json:
+        json.dump(results, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        for result in results:
+            sys.stdout.write(f"== {result['file']}\n")
+            if result["error"]:
+                error = result["error"]
+                sys.stdout.write(f"error: {error['type']}: {error['message']}\n\n")
+                continue
+            facts = ("media_type", "pages", "characters", "language", "extractor", "encoding")
+            sys.stdout.write("  ".join(f"{k}: {result[k]}" for k in facts) + "\n")
+            for page in result["text_pages"]:
+                sys.stdout.write(f"--- page {page['number']} ---\n{page['text']}\n")
+            sys.stdout.write("\n")
+    return EXIT_FAILED if any(r["error"] for r in results) else EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `docpipe` command; returns the exit code."""
     args = _parser().parse_args(argv)
@@ -126,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             return _demo(args.json)
         files = expand_paths(args.paths)
+        if args.command == "extract":
+            return _extract(files, as_json=args.json)
         results = _run(files, as_json=args.json, concurrency=args.concurrency, timeout=args.timeout)
         _report(results, as_json=args.json)
     except UsageError as exc:

@@ -7,8 +7,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tasks.extract_text.extraction import ExtractionLimits
-from tasks.extract_text.task import extract_document
+from tasks.extract_text.task import configured_limits, extract_document
 from tasks.shared.clients import artifact_store
 from tasks.shared.models import DocumentRef
 from tasks.shared.observability import CORRELATION_ID_PATH, logger, metrics, tracer
@@ -20,13 +19,11 @@ from tasks.shared.settings import get_settings
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Extract the text of `event["document"]`."""
-    settings = get_settings()
-    limits = ExtractionLimits(
-        max_bytes=settings.max_document_bytes,
-        max_pages=settings.max_pages,
-        max_characters=settings.max_characters,
+    result = extract_document(
+        DocumentRef.from_dict(event["document"]),
+        artifact_store(),
+        configured_limits(get_settings()),
     )
-    result = extract_document(DocumentRef.from_dict(event["document"]), artifact_store(), limits)
     metrics.add_metric(name="PagesExtracted", unit=MetricUnit.Count, value=result["pages"])
     logger.info("extracted", extra={k: v for k, v in result.items() if k != "key"})
     return result

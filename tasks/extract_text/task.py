@@ -7,7 +7,17 @@ from typing import Any
 
 from tasks.extract_text.extraction import ExtractionLimits, extract_text
 from tasks.shared.models import DocumentRef
+from tasks.shared.settings import Settings
 from tasks.shared.storage import ArtifactStore, decode_event_key, text_key
+
+
+def configured_limits(settings: Settings) -> ExtractionLimits:
+    """The extraction limits of the settings (`DOCPIPE_MAX_*`)."""
+    return ExtractionLimits(
+        max_bytes=settings.max_document_bytes,
+        max_pages=settings.max_pages,
+        max_characters=settings.max_characters,
+    )
 
 
 def extract_document(

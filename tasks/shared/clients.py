@@ -12,6 +12,7 @@ from typing import Any
 
 import boto3
 
+from tasks.shared.errors import ConfigurationError
 from tasks.shared.labels import load_labels
 from tasks.shared.models import LabelSet
 from tasks.shared.providers import ModelProvider, get_provider
@@ -32,7 +33,10 @@ def client(service: str) -> Any:
 
 def artifact_store() -> ArtifactStore:
     """The artifact store on the configured bucket."""
-    return ArtifactStore(client("s3"), get_settings().artifact_bucket)
+    bucket = get_settings().artifact_bucket
+    if not bucket:
+        raise ConfigurationError("DOCPIPE_ARTIFACT_BUCKET is not set")
+    return ArtifactStore(client("s3"), bucket)
 
 
 @lru_cache(maxsize=1)

@@ -38,12 +38,9 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        """Read the settings; required values missing raise ConfigurationError."""
-        bucket = os.environ.get("DOCPIPE_ARTIFACT_BUCKET", "")
-        if not bucket:
-            raise ConfigurationError("DOCPIPE_ARTIFACT_BUCKET is not set")
+        """Read the settings; malformed values raise ConfigurationError."""
         return cls(
-            artifact_bucket=bucket,
+            artifact_bucket=os.environ.get("DOCPIPE_ARTIFACT_BUCKET", ""),
             table_name=os.environ.get("DOCPIPE_TABLE_NAME", ""),
             model_provider=os.environ.get("DOCPIPE_MODEL_PROVIDER", "bedrock"),
             model_id=os.environ.get("DOCPIPE_MODEL_ID", "amazon.nova-micro-v1:0"),

@@ -1,0 +1,39 @@
+"""`docpipe extract`: the text and metadata the pipeline would see."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from docpipe import samples
+from docpipe.cli import main
+
+
+def test_extract_json_reports_type_pages_and_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pdf = tmp_path / "agreement.pdf"
+    pdf.write_bytes(samples.pdf_from_pages(samples.AGREEMENT_PAGES))
+    assert main(["extract", str(pdf), "--json"]) == 0
+    [result] = json.loads(capsys.readouterr().out)
+    assert result["media_type"] == "application/pdf"
+    assert result["pages"] == 2 and len(result["text_pages"]) == 2
+    assert "Governing law" in result["text_pages"][1]["text"]
+    assert result["characters"] == sum(len(p["text"]) for p in result["text_pages"])
+    assert result["extractor"] and result["error"] is None
+
+
+def test_extract_names_the_error_of_bad_input_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "damaged.pdf"
+    bad.write_bytes(samples.invoice_pdf()[:400])
+    good = tmp_path / "letter.txt"
+    good.write_bytes(samples.LETTER.encode("cp1252"))
+    assert main(["extract", str(bad), str(good)]) == 1
+    out = capsys.readouterr().out
+    assert "error: CorruptDocumentError" in out
+    # cp1250 and cp1252 decode this letter identically; what matters is the text.
+    assert "Renée" in out and "€120" in out and "José Martín" in out
