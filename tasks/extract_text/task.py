@@ -6,6 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 from tasks.extract_text.extraction import ExtractionLimits, extract_text
+from tasks.extract_text.language import detect_language
 from tasks.shared.models import DocumentRef
 from tasks.shared.settings import Settings
 from tasks.shared.storage import ArtifactStore, decode_event_key, text_key
@@ -31,6 +32,7 @@ def extract_document(
         version_id=document.version_id,
     )
     extracted = extract_text(data, limits)
+    language = detect_language("\n".join(page.text for page in extracted.pages))
     key = text_key(document.id)
     store.put_json(
         key,
@@ -40,6 +42,7 @@ def extract_document(
             "extractor": extracted.extractor,
             "encoding": extracted.encoding,
             "characters": extracted.characters,
+            "language": language,
             "pages": [asdict(page) for page in extracted.pages],
         },
     )
@@ -49,4 +52,5 @@ def extract_document(
         "pages": len(extracted.pages),
         "characters": extracted.characters,
         "extractor": extracted.extractor,
+        "language": language,
     }

@@ -52,6 +52,7 @@ def store_results(
         "pages": text["pages"],
         "characters": text["characters"],
         "extractor": text["extractor"],
+        "language": text.get("language"),
         "chunks": event["chunks"]["count"],
         "document_tokens": event["chunks"]["tokens"],
         "model": summary.model,

@@ -57,6 +57,7 @@ def test_document_succeeds_with_summary_category_stored_and_announced(
     # And the result JSON in S3 and the DynamoDB item agree with it
     result = engine.read_json(output["result_key"])
     assert result["media_type"] == media_type
+    assert result["language"] == "en"
     assert result["category"] == output["category"]
     assert result["key_points"] and all(p["pages"][0] >= 1 for p in result["key_points"])
     item = engine.document_item(output["document_id"])

@@ -23,6 +23,7 @@ def test_extract_json_reports_type_pages_and_text(
     assert "Governing law" in result["text_pages"][1]["text"]
     assert result["characters"] == sum(len(p["text"]) for p in result["text_pages"])
     assert result["extractor"] and result["error"] is None
+    assert result["language"] == "en"
 
 
 def test_extract_names_the_error_of_bad_input_and_exits_1(
