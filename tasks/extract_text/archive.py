@@ -1,4 +1,4 @@
-"""Opening ZIP containers (DOCX now; PPTX, XLSX, ODF later) with a cheap zip-bomb guard."""
+"""Opening ZIP containers (DOCX, PPTX, XLSX) with a cheap zip-bomb guard."""
 
 from __future__ import annotations
 

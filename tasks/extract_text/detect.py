@@ -7,11 +7,21 @@ the bytes are what the extractors have to read. A new format plugs in by adding 
 
 from __future__ import annotations
 
+import csv
 import enum
+import io
 import re
+import struct
 
+import olefile
+
+from tasks.extract_text import plain
 from tasks.extract_text.archive import is_zip, open_zip
-from tasks.shared.errors import UnsupportedDocumentError
+from tasks.shared.errors import (
+    CorruptDocumentError,
+    EncryptedDocumentError,
+    UnsupportedDocumentError,
+)
 
 # PDF readers (pdfium, Acrobat) accept the header anywhere in the first 1024 bytes, after
 # junk such as a mail or HTTP preamble. Away from offset 0, a version digit and a PDF body
@@ -19,6 +29,10 @@ from tasks.shared.errors import UnsupportedDocumentError
 _PDF_HEADER_RE = re.compile(rb"%PDF-\d")
 _PDF_BODY_MARKERS = (b"endobj", b"startxref", b"%%EOF")
 PDF_HEADER_WINDOW = 1024
+
+SUPPORTED = (
+    "the pipeline reads PDF, DOCX, PPTX, XLSX, HTML, e-mail (EML, Outlook MSG), CSV and plain text."
+)
 
 _OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -42,12 +56,70 @@ _UNSUPPORTED_SIGNATURES: tuple[tuple[bytes, str], ...] = (
 
 # ZIP-based formats recognised by a member name, to name them when refusing them.
 _ZIP_MEMBERS_UNSUPPORTED: tuple[tuple[str, str], ...] = (
-    ("ppt/presentation.xml", "a PowerPoint presentation (PPTX), not supported yet"),
-    ("xl/workbook.xml", "an Excel workbook (XLSX), not supported yet"),
     ("content.xml", "an OpenDocument file (ODT/ODS/ODP), not supported"),
     ("META-INF/container.xml", "an EPUB book, not supported"),
 )
 DOCX_MAIN_PART = "word/document.xml"
+PPTX_MAIN_PART = "ppt/presentation.xml"
+XLSX_MAIN_PART = "xl/workbook.xml"
+
+# OLE2 (compound file) streams that tell its application. An Outlook message keeps every
+# property in a "__substg1.0_<tag>" stream; Office encrypts OOXML files into an OLE2 file
+# holding the key data and the encrypted ZIP.
+_MSG_STREAM_PREFIX = "__substg1.0_"
+_OLE_ENCRYPTED_STREAMS = ("EncryptionInfo", "EncryptedPackage")
+_OLE_UNSUPPORTED_STREAMS: tuple[tuple[str, str], ...] = (
+    ("WordDocument", "legacy Word 97-2003 .doc is not supported; save it as DOCX or PDF"),
+    ("Workbook", "legacy Excel 97-2003 .xls is not supported; save it as XLSX"),
+    ("Book", "legacy Excel 5.0 .xls is not supported; save it as XLSX"),
+    ("PowerPoint Document", "legacy PowerPoint 97-2003 .ppt is not supported; save it as PPTX"),
+)
+# olefile reports a damaged compound file with OSError and, from deeper down, these.
+_OLE_ERRORS: tuple[type[Exception], ...] = (OSError, ValueError, IndexError, struct.error)
+
+# Text-based formats are recognised in the first characters, decoded as well as cheaply
+# possible (BOM, UTF-16/32 NUL pattern, else UTF-8 with replacement).
+_TEXT_PREFIX_BYTES = 8192
+# An HTML document opens with its doctype or one of the top elements, after an optional
+# XML declaration and comments (generators put banners there).
+_HTML_START_RE = re.compile(
+    r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+# A mail message opens with a block of header fields; an mbox export adds a "From " line.
+_MBOX_FROM_RE = re.compile(r"\AFrom \S+")
+_HEADER_FIELD_RE = re.compile(r"([!-9;-~]+):")
+_MAIL_HEADERS = frozenset(
+    {
+        "from",
+        "to",
+        "cc",
+        "subject",
+        "date",
+        "received",
+        "return-path",
+        "message-id",
+        "mime-version",
+        "delivered-to",
+        "reply-to",
+        "sender",
+        "content-type",
+    }
+)
+# Fields only a transported or composed message has; "Subject:" and "To:" alone could
+# start a memo.
+_MAIL_ORIGIN_HEADERS = frozenset(
+    {"from", "received", "return-path", "message-id", "mime-version", "delivered-to"}
+)
+_MIN_MAIL_HEADERS = 3
+# CSV: this many leading lines must split into the same number (at least 2) of fields.
+# Three short lines of prose with one comma each split like that too, so two columns need
+# more rows as evidence.
+_CSV_SAMPLE_LINES = 20
+_CSV_MIN_ROWS = 3
+_CSV_MIN_ROWS_TWO_COLUMNS = 5
+# The pipe is left out: Markdown tables use it, and Markdown stays plain text.
+_CSV_DELIMITERS = ",;\t"
 
 
 class DocumentKind(enum.Enum):
@@ -55,36 +127,45 @@ class DocumentKind(enum.Enum):
 
     PDF = "pdf"
     DOCX = "docx"
+    PPTX = "pptx"
+    XLSX = "xlsx"
+    MSG = "msg"
+    HTML = "html"
+    EMAIL = "email"
+    CSV = "csv"
     TEXT = "text"
 
 
 def detect_kind(data: bytes) -> DocumentKind:
     """Return the kind of document `data` holds, judged only by its content.
 
-    Anything that is not PDF or DOCX and has no known binary signature is classed as TEXT;
-    the text extractor then refuses it if it does not decode as text.
+    Anything without a known binary signature that does not start like HTML, a mail
+    message or CSV is classed as TEXT; the text extractor then refuses it if it does not
+    decode as text.
 
     Raises:
         UnsupportedDocumentError: a recognised format the pipeline does not handle.
-        CorruptDocumentError: a ZIP container whose directory cannot be read.
+        EncryptedDocumentError: a password-protected Office file (an encrypted OLE2 package).
+        CorruptDocumentError: a ZIP or OLE2 container whose directory cannot be read.
     """
     if data.startswith(b"%PDF-"):
         return DocumentKind.PDF
     if is_zip(data):
         return _detect_zip(data)
     if data.startswith(_OLE2_SIGNATURE):
-        raise UnsupportedDocumentError(
-            "The document is a legacy Office binary file (OLE2: Word 97-2003 .doc, .xls, .ppt "
-            "or Outlook .msg); only PDF, DOCX and plain text are supported. Save it as DOCX "
-            "or PDF."
-        )
+        return _detect_ole(data)
     for signature, what in _UNSUPPORTED_SIGNATURES:
         if data.startswith(signature):
-            raise UnsupportedDocumentError(
-                f"The document is {what}; only PDF, DOCX and plain text are supported."
-            )
+            raise UnsupportedDocumentError(f"The document is {what}; {SUPPORTED}")
     if _has_late_pdf_header(data):
         return DocumentKind.PDF
+    prefix = _text_prefix(data)
+    if _HTML_START_RE.match(prefix):
+        return DocumentKind.HTML
+    if _looks_like_mail(prefix, truncated=len(data) > _TEXT_PREFIX_BYTES):
+        return DocumentKind.EMAIL
+    if _looks_like_csv(prefix, truncated=len(data) > _TEXT_PREFIX_BYTES):
+        return DocumentKind.CSV
     return DocumentKind.TEXT
 
 
@@ -100,12 +181,90 @@ def _detect_zip(data: bytes) -> DocumentKind:
         names = set(archive.namelist())
     if DOCX_MAIN_PART in names:
         return DocumentKind.DOCX
+    if PPTX_MAIN_PART in names:
+        return DocumentKind.PPTX
+    if XLSX_MAIN_PART in names:
+        return DocumentKind.XLSX
     for member, what in _ZIP_MEMBERS_UNSUPPORTED:
         if member in names:
+            raise UnsupportedDocumentError(f"The document is {what}; {SUPPORTED}")
+    raise UnsupportedDocumentError(
+        f"The document is a ZIP archive without a Word, PowerPoint or Excel main part; {SUPPORTED}"
+    )
+
+
+def _detect_ole(data: bytes) -> DocumentKind:
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            streams = {"/".join(path) for path in ole.listdir(streams=True, storages=False)}
+    except _OLE_ERRORS as error:
+        raise CorruptDocumentError(
+            f"The document is a damaged OLE2 compound file (legacy Office or Outlook): "
+            f"its directory cannot be read ({error})."
+        ) from error
+    if any(name.startswith(_MSG_STREAM_PREFIX) for name in streams):
+        return DocumentKind.MSG
+    if all(name in streams for name in _OLE_ENCRYPTED_STREAMS):
+        raise EncryptedDocumentError(
+            "The document is a password-protected Office file (an encrypted DOCX, XLSX or "
+            "PPTX package); a password is needed to open it."
+        )
+    for stream, message in _OLE_UNSUPPORTED_STREAMS:
+        if stream in streams:
             raise UnsupportedDocumentError(
-                f"The document is {what}; only PDF, DOCX and plain text are supported."
+                f"The document is a legacy Office binary file: {message}."
             )
     raise UnsupportedDocumentError(
-        f"The document is a ZIP archive without a Word document part ({DOCX_MAIN_PART}); "
-        "only PDF, DOCX and plain text are supported."
+        f"The document is a legacy Office binary file (OLE2) of an unknown kind; {SUPPORTED}"
     )
+
+
+def _text_prefix(data: bytes) -> str:
+    head = data[:_TEXT_PREFIX_BYTES]
+    marked = plain.bom_encoding(head)
+    if marked is not None:
+        encoding, length = marked
+        return head[length:].decode(encoding, errors="replace")
+    sniffed = plain.sniff_utf16_32(head)
+    return head.decode(sniffed or "utf-8", errors="replace")
+
+
+def _looks_like_mail(prefix: str, *, truncated: bool) -> bool:
+    lines = prefix.splitlines()
+    if lines and _MBOX_FROM_RE.match(lines[0]):
+        lines = lines[1:]
+    names: set[str] = set()
+    for index, line in enumerate(lines):
+        if not line:
+            break
+        if line[0] in " \t" and index > 0:
+            continue  # A folded continuation of the field above.
+        field = _HEADER_FIELD_RE.match(line)
+        if field is None:
+            return False
+        names.add(field.group(1).lower())
+    else:
+        # No blank line ends the block: only a header block longer than the prefix may.
+        if not truncated:
+            return False
+    known = names & _MAIL_HEADERS
+    return len(known) >= _MIN_MAIL_HEADERS and bool(known & _MAIL_ORIGIN_HEADERS)
+
+
+def _looks_like_csv(prefix: str, *, truncated: bool) -> bool:
+    lines = prefix.splitlines()
+    if truncated:
+        lines = lines[:-1]  # The last line may be cut short.
+    sample = "\n".join(line for line in lines[:_CSV_SAMPLE_LINES] if line.strip())
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=_CSV_DELIMITERS)
+        rows = list(csv.reader(io.StringIO(sample), dialect))
+    except csv.Error:
+        return False
+    widths = {len(row) for row in rows}
+    if len(widths) != 1:
+        return False
+    columns = widths.pop()
+    if columns == 2:
+        return len(rows) >= _CSV_MIN_ROWS_TWO_COLUMNS
+    return columns > 2 and len(rows) >= _CSV_MIN_ROWS

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from tasks.extract_text import docx, pdf, plain
+from tasks.extract_text import delimited, docx, eml, html, msg, pdf, plain, pptx, xlsx
 from tasks.extract_text.common import DEFAULT_LIMITS, ExtractedText, ExtractionLimits
 from tasks.extract_text.detect import DocumentKind, detect_kind
 from tasks.shared.errors import DocumentTooLargeError, EmptyDocumentError
@@ -21,6 +21,12 @@ Extractor = Callable[[bytes, ExtractionLimits], ExtractedText]
 _EXTRACTORS: Mapping[DocumentKind, Extractor] = {
     DocumentKind.PDF: pdf.extract,
     DocumentKind.DOCX: docx.extract,
+    DocumentKind.PPTX: pptx.extract,
+    DocumentKind.XLSX: xlsx.extract,
+    DocumentKind.MSG: msg.extract,
+    DocumentKind.HTML: html.extract,
+    DocumentKind.EMAIL: eml.extract,
+    DocumentKind.CSV: delimited.extract,
     DocumentKind.TEXT: plain.extract,
 }
 
@@ -32,8 +38,8 @@ def extract_text(data: bytes, limits: ExtractionLimits = DEFAULT_LIMITS) -> Extr
         DocumentTooLargeError: more bytes, pages or characters than `limits` allow, or a
             ZIP container that would expand unreasonably.
         UnsupportedDocumentError: a type the pipeline does not handle, or binary data.
-        CorruptDocumentError: the content claims PDF or DOCX but cannot be parsed.
-        EncryptedDocumentError: a password is needed to open it.
+        CorruptDocumentError: the content claims a known format but cannot be parsed.
+        EncryptedDocumentError: a password (or a mail recipient's key) is needed to open it.
         EmptyDocumentError: no text (empty file, whitespace only, PDF without text layer).
     """
     # Checked before anything parses the bytes: the cheapest guard against a huge upload.

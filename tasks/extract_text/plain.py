@@ -104,14 +104,25 @@ def decode(data: bytes) -> tuple[str, str]:
     return text.replace("\x00", ""), encoding
 
 
-def _decode_any(data: bytes) -> tuple[str, str]:
+def bom_encoding(data: bytes) -> tuple[str, int] | None:
+    """The codec a byte-order mark at the start of `data` announces, and the BOM's length.
+
+    utf-8-sig is Python's name for UTF-8 with a BOM; the others name the byte order the
+    BOM announced.
+    """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            # A BOM is explicit; a damaged tail should not discard the rest of the text.
-            # utf-8-sig is Python's name for UTF-8 with a BOM; the others name the byte
-            # order the BOM announced.
-            return data[len(bom) :].decode(encoding, errors="replace"), encoding
-    sniffed = _sniff_utf16_32(data)
+            return encoding, len(bom)
+    return None
+
+
+def _decode_any(data: bytes) -> tuple[str, str]:
+    marked = bom_encoding(data)
+    if marked is not None:
+        # A BOM is explicit; a damaged tail should not discard the rest of the text.
+        encoding, length = marked
+        return data[length:].decode(encoding, errors="replace"), encoding
+    sniffed = sniff_utf16_32(data)
     if sniffed is not None:
         # A truncated upload can end mid code unit; that byte is lost either way.
         unit = 4 if sniffed.startswith("utf-32") else 2
@@ -132,7 +143,7 @@ def _decode_any(data: bytes) -> tuple[str, str]:
     return str(match), _canonical(match.encoding)
 
 
-def _sniff_utf16_32(data: bytes) -> str | None:
+def sniff_utf16_32(data: bytes) -> str | None:
     """Recognise UTF-32/UTF-16 without a BOM by where the NUL bytes fall."""
     sample = data[:_SNIFF_BYTES]
     if len(sample) >= 8:

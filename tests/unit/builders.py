@@ -1,15 +1,19 @@
-"""Fixture builders for the extraction tests: PDFs (fpdf2 or hand-written), DOCX, ZIP."""
+"""Fixture builders for the extraction tests: PDF, DOCX, PPTX, XLSX, ZIP and OLE2 files."""
 
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 
 from docx import Document
 from docx.document import Document as WordDocument
 from fpdf import FPDF
+from openpyxl import Workbook
 from PIL import Image
+from pptx import Presentation
+from pptx.presentation import Presentation as PowerPointPresentation
 
 
 def pdf_with_pages(
@@ -87,6 +91,24 @@ def docx_bytes(build: Callable[[WordDocument], object]) -> bytes:
     return buffer.getvalue()
 
 
+def pptx_bytes(build: Callable[[PowerPointPresentation], object]) -> bytes:
+    """A PPTX made by python-pptx: `build` fills a new, empty presentation."""
+    presentation = Presentation()
+    build(presentation)
+    buffer = io.BytesIO()
+    presentation.save(buffer)
+    return buffer.getvalue()
+
+
+def xlsx_bytes(build: Callable[[Workbook], object]) -> bytes:
+    """An XLSX made by openpyxl: `build` fills a new workbook (its first sheet is "Sheet")."""
+    workbook = Workbook()
+    build(workbook)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 def zip_bytes(members: Mapping[str, bytes]) -> bytes:
     """A deflated ZIP archive of the given members."""
     buffer = io.BytesIO()
@@ -108,3 +130,113 @@ def rezip(data: bytes, replace: Mapping[str, Callable[[bytes], bytes]]) -> bytes
             edit = replace.get(info.filename)
             target.writestr(info.filename, edit(content) if edit else content)
     return buffer.getvalue()
+
+
+# OLE2 compound file (CFB version 3, 512-byte sectors) constants: [MS-CFB] 2.1-2.6.
+_SECTOR = 512
+_FREE, _END, _FAT_SECTOR, _NO_STREAM = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
+# Streams shorter than this live in the mini stream, which this writer does not build.
+_MINI_STREAM_CUTOFF = 4096
+
+
+def ole_file(streams: Mapping[str, bytes]) -> bytes:
+    """A minimal OLE2 compound file holding `streams` ("name" or "storage/name" paths).
+
+    olefile reads but cannot create such files, so tests build them here. Every stream is
+    padded with NUL bytes to the mini-stream cutoff, so that all of them are in regular
+    sectors and no mini stream is needed; readers of text properties strip the padding.
+    """
+    storages: dict[str, list[str]] = {"": []}
+    for path in streams:
+        if "/" in path:
+            storage, _, _ = path.partition("/")
+            storages.setdefault(storage, [])
+            if storage not in storages[""]:
+                storages[""].append(storage)
+            storages[storage].append(path)
+        else:
+            storages[""].append(path)
+    # Directory entries: 0 is the root; the rest in the order children are listed.
+    order = [name for name in storages[""]]
+    order += [path for storage in storages[""] if storage in storages for path in storages[storage]]
+    index = {name: number for number, name in enumerate(order, start=1)}
+    padded = {
+        path: content.ljust(_MINI_STREAM_CUTOFF, b"\x00")
+        + bytes(-max(len(content), _MINI_STREAM_CUTOFF) % _SECTOR)
+        for path, content in streams.items()
+    }
+    directory_sectors = -(-(len(order) + 1) * 128 // _SECTOR)
+    fat: list[int] = [_FAT_SECTOR]
+    first_directory = len(fat)
+    fat += [len(fat) + i + 1 for i in range(directory_sectors - 1)] + [_END]
+    starts: dict[str, int] = {}
+    data = bytearray()
+    for path, content in padded.items():
+        count = len(content) // _SECTOR
+        starts[path] = len(fat)
+        fat += [len(fat) + i + 1 for i in range(count - 1)] + [_END]
+        data += content
+    assert len(fat) <= _SECTOR // 4, "one FAT sector is enough for the test fixtures"
+
+    def entry(name: str, kind: int, child: int, sibling: int, start: int, size: int) -> bytes:
+        encoded = name.encode("utf-16-le") + b"\x00\x00"
+        return struct.pack(
+            "<64sHBBIII16sIQQIQ",
+            encoded,
+            len(encoded),
+            kind,
+            1,  # black: a chain of right siblings is a valid (if unbalanced) tree to readers
+            _NO_STREAM,
+            sibling,
+            child,
+            bytes(16),
+            0,
+            0,
+            0,
+            start,
+            size,
+        )
+
+    def chain(names: list[str]) -> tuple[int, dict[str, int]]:
+        siblings = {
+            name: index[names[position + 1]] if position + 1 < len(names) else _NO_STREAM
+            for position, name in enumerate(names)
+        }
+        return (index[names[0]] if names else _NO_STREAM), siblings
+
+    root_child, siblings = chain(storages[""])
+    for storage in storages[""]:
+        if storage in storages:
+            siblings.update(chain(storages[storage])[1])
+    entries = [entry("Root Entry", 5, root_child, _NO_STREAM, _END, 0)]
+    for name in order:
+        if name in storages:
+            entries.append(entry(name, 1, chain(storages[name])[0], siblings[name], 0, 0))
+        else:
+            short = name.rpartition("/")[2]
+            entries.append(
+                entry(short, 2, _NO_STREAM, siblings[name], starts[name], len(padded[name]))
+            )
+    directory = b"".join(entries).ljust(directory_sectors * _SECTOR, b"\x00")
+    fat_sector = struct.pack(f"<{_SECTOR // 4}I", *fat, *[_FREE] * (_SECTOR // 4 - len(fat)))
+    header = struct.pack(
+        "<8s16sHHHHH6sIIIIIIIII",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        bytes(16),
+        0x3E,
+        3,
+        0xFFFE,
+        9,
+        6,
+        bytes(6),
+        0,
+        1,
+        first_directory,
+        0,
+        _MINI_STREAM_CUTOFF,
+        _END,
+        0,
+        _END,
+        0,
+    ) + struct.pack("<109I", 0, *[_FREE] * 108)
+    return header + fat_sector + directory + bytes(data)
