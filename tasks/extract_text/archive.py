@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import lzma
 import zipfile
+import zlib
 
 from tasks.shared.errors import CorruptDocumentError, DocumentTooLargeError
 
@@ -16,6 +18,21 @@ RATIO_FLOOR_BYTES = 4 * 1024 * 1024
 MAX_ENTRIES = 10_000
 
 ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+
+# What reading a damaged package raises, whatever the format on top: a part or relationship
+# the index names is missing (KeyError); zipfile reports a damaged member as BadZipFile
+# (CRC), EOFError (truncated), zlib.error, OSError or LZMAError (bad deflate/bzip2/lzma data)
+# or NotImplementedError (unknown compression method); the XML inside may be broken.
+PACKAGE_ERRORS: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile,
+    KeyError,
+    EOFError,
+    ValueError,
+    NotImplementedError,
+    OSError,
+    zlib.error,
+    lzma.LZMAError,
+)
 
 
 def is_zip(data: bytes) -> bool:

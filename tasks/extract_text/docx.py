@@ -10,9 +10,6 @@ which depends on fonts and printer and is absent from generated files.
 from __future__ import annotations
 
 import io
-import lzma
-import zipfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -26,7 +23,7 @@ from docx.section import Section, _Footer, _Header
 from docx.shared import ElementProxy
 from lxml import etree
 
-from tasks.extract_text.archive import check_expansion, open_zip
+from tasks.extract_text.archive import PACKAGE_ERRORS, check_expansion, open_zip
 from tasks.extract_text.common import (
     MEDIA_TYPE_DOCX,
     ExtractedText,
@@ -102,22 +99,7 @@ def extract(data: bytes, limits: ExtractionLimits) -> ExtractedText:
 def _open_document(data: bytes) -> WordDocument:
     try:
         main_part = Package.open(io.BytesIO(data)).main_document_part
-    except (
-        zipfile.BadZipFile,
-        KeyError,
-        PackageNotFoundError,
-        etree.XMLSyntaxError,
-        EOFError,
-        ValueError,
-        NotImplementedError,
-        OSError,
-        zlib.error,
-        lzma.LZMAError,
-    ) as error:
-        # KeyError: a part or relationship the package index names is missing. zipfile
-        # reports a damaged member as BadZipFile (CRC), EOFError (truncated), zlib.error,
-        # OSError or LZMAError (bad deflate/bzip2/lzma data) or NotImplementedError
-        # (unknown compression method).
+    except (*PACKAGE_ERRORS, PackageNotFoundError, etree.XMLSyntaxError) as error:
         raise CorruptDocumentError(
             f"The DOCX is damaged: its parts cannot be read ({type(error).__name__}: {error})."
         ) from error

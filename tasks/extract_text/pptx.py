@@ -8,9 +8,6 @@ order their authors added them and, for placeholders, title first.
 from __future__ import annotations
 
 import io
-import lzma
-import zipfile
-import zlib
 from collections.abc import Iterable, Iterator
 
 from lxml import etree
@@ -21,7 +18,7 @@ from pptx.shapes.graphfrm import GraphicFrame
 from pptx.shapes.group import GroupShape
 from pptx.slide import Slide
 
-from tasks.extract_text.archive import check_expansion, open_zip
+from tasks.extract_text.archive import PACKAGE_ERRORS, check_expansion, open_zip
 from tasks.extract_text.common import (
     ExtractedText,
     ExtractionLimits,
@@ -37,21 +34,14 @@ MEDIA_TYPE_PPTX = "application/vnd.openxmlformats-officedocument.presentationml.
 CELL_SEPARATOR = " | "
 
 # What python-pptx and zipfile raise on a damaged package: a missing part or relationship
-# (KeyError), broken XML, damaged ZIP members (see docx.py for the zipfile list), and its
+# (KeyError), broken XML, damaged ZIP members (archive.PACKAGE_ERRORS), and its
 # own errors for an unexpected structure; a relationship that points at a part of the wrong
 # type surfaces as an AttributeError (e.g. a slide part read as a generic part).
 _PACKAGE_ERRORS: tuple[type[Exception], ...] = (
+    *PACKAGE_ERRORS,
     PythonPptxError,
     AttributeError,
-    zipfile.BadZipFile,
-    KeyError,
     etree.XMLSyntaxError,
-    EOFError,
-    ValueError,
-    NotImplementedError,
-    OSError,
-    zlib.error,
-    lzma.LZMAError,
 )
 
 

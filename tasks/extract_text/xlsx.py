@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import datetime
 import io
-import lzma
-import zipfile
-import zlib
 from collections.abc import Iterable, Iterator
 from xml.etree.ElementTree import ParseError
 
@@ -18,7 +15,7 @@ import openpyxl
 from lxml import etree
 from openpyxl.utils.exceptions import InvalidFileException
 
-from tasks.extract_text.archive import check_expansion, open_zip
+from tasks.extract_text.archive import PACKAGE_ERRORS, check_expansion, open_zip
 from tasks.extract_text.common import (
     ExtractedText,
     ExtractionLimits,
@@ -34,20 +31,13 @@ MEDIA_TYPE_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 
 # What openpyxl and zipfile raise on a damaged workbook: a missing part (KeyError), broken
 # XML (either parser), an attribute of the wrong type (openpyxl's descriptors raise
-# TypeError/ValueError) and damaged ZIP members (see docx.py).
+# TypeError/ValueError) and damaged ZIP members (archive.PACKAGE_ERRORS).
 _WORKBOOK_ERRORS: tuple[type[Exception], ...] = (
+    *PACKAGE_ERRORS,
     InvalidFileException,
-    zipfile.BadZipFile,
-    KeyError,
     ParseError,
     etree.XMLSyntaxError,
     TypeError,
-    ValueError,
-    EOFError,
-    NotImplementedError,
-    OSError,
-    zlib.error,
-    lzma.LZMAError,
 )
 
 
