@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from tasks.shared.errors import DocumentTooLargeError, EmptyDocumentError
 from tasks.shared.models import Page
 
+# How every format renders a table row: its cells joined by this.
+CELL_SEPARATOR = " | "
+
 MEDIA_TYPE_PDF = "application/pdf"
 MEDIA_TYPE_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MEDIA_TYPE_TEXT = "text/plain"

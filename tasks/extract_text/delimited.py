@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from tasks.extract_text import plain
 from tasks.extract_text.common import (
+    CELL_SEPARATOR,
     ExtractedText,
     ExtractionLimits,
     PageAccumulator,
@@ -23,7 +24,6 @@ from tasks.shared.errors import DocumentTooLargeError
 EXTRACTOR = "csv"
 KIND = "CSV file"
 MEDIA_TYPE_CSV = "text/csv"
-CELL_SEPARATOR = " | "
 _SNIFF_CHARACTERS = 8192
 
 

@@ -25,6 +25,7 @@ from lxml import etree
 
 from tasks.extract_text.archive import PACKAGE_ERRORS, check_expansion, open_zip
 from tasks.extract_text.common import (
+    CELL_SEPARATOR,
     MEDIA_TYPE_DOCX,
     ExtractedText,
     ExtractionLimits,
@@ -36,7 +37,6 @@ from tasks.shared.errors import CorruptDocumentError, UnsupportedDocumentError
 
 EXTRACTOR = "python-docx"
 KIND = "DOCX"
-CELL_SEPARATOR = " | "
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"

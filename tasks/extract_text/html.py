@@ -20,6 +20,7 @@ from html.parser import HTMLParser
 
 from tasks.extract_text import plain
 from tasks.extract_text.common import (
+    CELL_SEPARATOR,
     ExtractedText,
     ExtractionLimits,
     PageAccumulator,
@@ -29,7 +30,6 @@ from tasks.extract_text.common import (
 EXTRACTOR = "html.parser"
 KIND = "HTML document"
 MEDIA_TYPE_HTML = "text/html"
-CELL_SEPARATOR = " | "
 
 # Browsers look for a declared charset in the first 1024 bytes; generators such as EDGAR
 # filers put long comment banners first, so a little more is searched.

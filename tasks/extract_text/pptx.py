@@ -20,6 +20,7 @@ from pptx.slide import Slide
 
 from tasks.extract_text.archive import PACKAGE_ERRORS, check_expansion, open_zip
 from tasks.extract_text.common import (
+    CELL_SEPARATOR,
     ExtractedText,
     ExtractionLimits,
     PageAccumulator,
@@ -31,7 +32,6 @@ from tasks.shared.errors import CorruptDocumentError
 EXTRACTOR = "python-pptx"
 KIND = "PPTX"
 MEDIA_TYPE_PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-CELL_SEPARATOR = " | "
 
 # What python-pptx and zipfile raise on a damaged package: a missing part or relationship
 # (KeyError), broken XML, damaged ZIP members (archive.PACKAGE_ERRORS), and its
