@@ -85,10 +85,14 @@ def _run(
         return run_files(engine, files, concurrency=concurrency, timeout=timeout)
 
 
+def _print_json(results: Sequence[dict[str, Any]]) -> None:
+    json.dump(results, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
 def _report(results: Sequence[dict[str, Any]], *, as_json: bool) -> None:
     if as_json:
-        json.dump(results, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        _print_json(results)
     else:
         _print_human(results, sys.stdout)
 
@@ -129,8 +133,7 @@ def _extract(files: list[InputFile], *, as_json: bool) -> int:
 
     results = [describe_extraction(file.path) for file in files]
     if as_json:
-        json.dump(results, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        _print_json(results)
     else:
         for result in results:
             sys.stdout.write(f"== {result['file']}\n")

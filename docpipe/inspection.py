@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.extract_text.extraction import extract_text
-from tasks.extract_text.language import detect_language
-from tasks.extract_text.task import configured_limits
+from tasks.extract_text.task import configured_limits, language_of
 from tasks.shared.errors import BadInputError
 from tasks.shared.settings import Settings
 
@@ -29,7 +28,7 @@ def describe_extraction(path: Path) -> dict[str, Any]:
         media_type=extracted.media_type,
         pages=len(extracted.pages),
         characters=extracted.characters,
-        language=detect_language("\n".join(page.text for page in extracted.pages)),
+        language=language_of(extracted),
         extractor=extracted.extractor,
         encoding=extracted.encoding,
         seconds=round(time.perf_counter() - started, 3),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from tasks.extract_text.extraction import ExtractionLimits, extract_text
+from tasks.extract_text.extraction import ExtractedText, ExtractionLimits, extract_text
 from tasks.extract_text.language import detect_language
 from tasks.shared.models import DocumentRef
 from tasks.shared.settings import Settings
@@ -21,6 +21,11 @@ def configured_limits(settings: Settings) -> ExtractionLimits:
     )
 
 
+def language_of(extracted: ExtractedText) -> str | None:
+    """The dominant language of the extracted text (ISO 639-1), or None if undecidable."""
+    return detect_language("\n".join(page.text for page in extracted.pages))
+
+
 def extract_document(
     document: DocumentRef, store: ArtifactStore, limits: ExtractionLimits
 ) -> dict[str, Any]:
@@ -32,7 +37,7 @@ def extract_document(
         version_id=document.version_id,
     )
     extracted = extract_text(data, limits)
-    language = detect_language("\n".join(page.text for page in extracted.pages))
+    language = language_of(extracted)
     key = text_key(document.id)
     store.put_json(
         key,
