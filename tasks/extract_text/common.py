@@ -6,10 +6,14 @@ the dispatcher that imports them.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from dataclasses import dataclass
+import time
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 
-from tasks.shared.errors import DocumentTooLargeError, EmptyDocumentError
+from tasks.shared.errors import DocumentTooLargeError, EmptyDocumentError, ExtractionTimeoutError
 from tasks.shared.models import Page
 
 # How every format renders a table row: its cells joined by this.
@@ -18,6 +22,9 @@ CELL_SEPARATOR = " | "
 MEDIA_TYPE_PDF = "application/pdf"
 MEDIA_TYPE_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MEDIA_TYPE_TEXT = "text/plain"
+MEDIA_TYPE_PNG = "image/png"
+MEDIA_TYPE_JPEG = "image/jpeg"
+MEDIA_TYPE_TIFF = "image/tiff"
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,42 @@ class ExtractionLimits:
     max_bytes: int = 50 * 1024 * 1024
     max_pages: int = 2000
     max_characters: int = 20_000_000
+    max_seconds: float = 240.0
+
+
+class Deadline:
+    """The moment extraction must give up: `max_seconds` after the deadline was made."""
+
+    def __init__(self, max_seconds: float) -> None:
+        self.max_seconds = max_seconds
+        self._expires = time.monotonic() + max_seconds
+
+    def check(self, kind: str, progress: str) -> None:
+        """Raise `ExtractionTimeoutError` once the time is up; `progress` says how far it got."""
+        if time.monotonic() > self._expires:
+            raise ExtractionTimeoutError(
+                f"Extracting the {kind} took longer than the limit of {self.max_seconds:g} s "
+                f"(stopped {progress})."
+            )
+
+
+_DEADLINE: ContextVar[Deadline | None] = ContextVar("extraction_deadline", default=None)
+
+
+@contextlib.contextmanager
+def extraction_deadline(limits: ExtractionLimits) -> Iterator[Deadline]:
+    """Start the clock of one extraction: every `PageAccumulator` inside shares it."""
+    deadline = Deadline(limits.max_seconds)
+    token = _DEADLINE.set(deadline)
+    try:
+        yield deadline
+    finally:
+        _DEADLINE.reset(token)
+
+
+def current_deadline(limits: ExtractionLimits) -> Deadline:
+    """The deadline of the extraction in progress, or a new one (for extractors called alone)."""
+    return _DEADLINE.get() or Deadline(limits.max_seconds)
 
 
 @dataclass(frozen=True)
@@ -35,13 +78,16 @@ class ExtractedText:
 
     `media_type` is the IANA type detected from the content; `extractor` names the library
     that produced the text; `encoding` is the Python codec name the bytes were decoded with
-    (plain text only, else None).
+    (plain text only, else None). `ocr_pages` lists the 1-based numbers of the pages that
+    have no text layer but show an image: their text needs OCR (all pages of an image file).
+    Their `Page.text` is empty until the OCR step fills it in.
     """
 
     media_type: str
     pages: tuple[Page, ...]
     extractor: str
     encoding: str | None
+    ocr_pages: tuple[int, ...] = field(default=())
 
     @property
     def characters(self) -> int:
@@ -79,9 +125,12 @@ class PageAccumulator:
     before all of its text sits in memory.
     """
 
-    def __init__(self, limits: ExtractionLimits, kind: str) -> None:
+    def __init__(
+        self, limits: ExtractionLimits, kind: str, deadline: Deadline | None = None
+    ) -> None:
         self._limits = limits
         self._kind = kind
+        self._deadline = deadline or current_deadline(limits)
         self._pages: list[Page] = []
         self._characters = 0
 
@@ -96,6 +145,7 @@ class PageAccumulator:
     def add(self, text: str) -> None:
         """Clean `text` and append it as the next page."""
         self.check_page_count(len(self._pages) + 1)
+        self._deadline.check(self._kind, f"after {len(self._pages):,} pages")
         text = clean_text(text)
         self._characters += len(text)
         if self._characters > self._limits.max_characters:

@@ -10,7 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from tasks.extract_text import delimited, docx, eml, html, msg, pdf, plain, pptx, xlsx
-from tasks.extract_text.common import DEFAULT_LIMITS, ExtractedText, ExtractionLimits
+from tasks.extract_text.common import (
+    DEFAULT_LIMITS,
+    ExtractedText,
+    ExtractionLimits,
+    extraction_deadline,
+)
 from tasks.extract_text.detect import DocumentKind, detect_kind
 from tasks.shared.errors import DocumentTooLargeError, EmptyDocumentError
 
@@ -40,7 +45,11 @@ def extract_text(data: bytes, limits: ExtractionLimits = DEFAULT_LIMITS) -> Extr
         UnsupportedDocumentError: a type the pipeline does not handle, or binary data.
         CorruptDocumentError: the content claims a known format but cannot be parsed.
         EncryptedDocumentError: a password (or a mail recipient's key) is needed to open it.
-        EmptyDocumentError: no text (empty file, whitespace only, PDF without text layer).
+        EmptyDocumentError: no text (empty file, whitespace only, blank PDF pages).
+        ExtractionTimeoutError: extraction ran past `limits.max_seconds`.
+
+    Pages without a text layer that show an image (scans, image files) are not an error:
+    they are listed in `ExtractedText.ocr_pages` for the OCR step.
     """
     # Checked before anything parses the bytes: the cheapest guard against a huge upload.
     if len(data) > limits.max_bytes:
@@ -49,4 +58,5 @@ def extract_text(data: bytes, limits: ExtractionLimits = DEFAULT_LIMITS) -> Extr
         )
     if not data:
         raise EmptyDocumentError("The document is empty: it has 0 bytes.")
-    return _EXTRACTORS[detect_kind(data)](data, limits)
+    with extraction_deadline(limits):
+        return _EXTRACTORS[detect_kind(data)](data, limits)

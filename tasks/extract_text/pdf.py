@@ -61,7 +61,7 @@ _PASSWORD_ERROR_CODES = frozenset({pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR
 
 # PDFium keeps global state and is not thread-safe; the offline engine may run several
 # executions in threads of one process. In Lambda the lock is never contended.
-_PDFIUM_LOCK = threading.Lock()
+PDFIUM_LOCK = threading.Lock()
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def extract(data: bytes, limits: ExtractionLimits) -> ExtractedText:
         DocumentTooLargeError: more pages or characters than `limits` allow.
     """
     try:
-        with _PDFIUM_LOCK:
+        with PDFIUM_LOCK:
             result = _extract_with_pdfium(data, limits)
     except pypdfium2.PdfiumError as pdfium_error:
         # Not a password problem (handled inside): pdfminer tolerates damage pdfium does not.

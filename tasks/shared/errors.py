@@ -36,6 +36,22 @@ class DocumentTooLargeError(BadInputError):
     """The document exceeds a configured size limit."""
 
 
+class ExtractionTimeoutError(BadInputError):
+    """Extraction ran past its configured time bound (`DOCPIPE_MAX_EXTRACT_SECONDS`)."""
+
+
+class OcrUnavailableError(DocpipeError):
+    """Pages need OCR but no OCR engine is configured (offline: tesseract is not installed)."""
+
+
+class OcrFailedError(BadInputError):
+    """The OCR job (Textract text detection, or tesseract offline) failed on the document."""
+
+
+class OcrTimeoutError(DocpipeError):
+    """The OCR job did not finish within the state machine's polling bound."""
+
+
 class ModelThrottledError(DocpipeError):
     """The model service throttled the call; the state machine retries with a long backoff."""
 
