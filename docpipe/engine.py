@@ -3,7 +3,9 @@
 It emulates the stack in process: a versioned S3 bucket with EventBridge notifications, the
 same EventBridge rule pattern targeting the state machine, the DynamoDB table, the SQS
 dead-letter queue and the SNS completion topic, and dispatches the Lambda tasks to the
-Python handlers in tasks/. An upload starts an execution only through the rule.
+Python handlers in tasks/. An upload starts an execution only through the rule. Textract's
+text detection is emulated with tesseract when it is installed; without it OCR is off and
+a document that needs it fails with OcrUnavailableError.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from moto import mock_aws
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
 from docpipe import moto_patches
+from docpipe.textract_emulator import TesseractTextDetection
 from infra.config import PIPELINE_ASL as ASL_FILE
 from infra.patterns import substitute, trigger_pattern
 from tasks.catalog import TASK_FUNCTIONS
@@ -43,6 +46,12 @@ STATE_MACHINE = "docpipe-document-pipeline"
 # Step Functions refuses state payloads above 256 KiB; the dispatcher enforces it offline so
 # a task that puts text into the state fails here as it would on AWS.
 MAX_STATE_BYTES = 256 * 1024
+
+OCR_UNAVAILABLE = (
+    "Offline, OCR needs tesseract, which is not installed: install it with "
+    "`sudo apt-get install tesseract-ocr tesseract-ocr-eng` (Debian/Ubuntu) or "
+    "`brew install tesseract` (macOS), then run the document again (see README.md, OCR)."
+)
 
 
 class EngineError(RuntimeError):
@@ -105,6 +114,7 @@ class LocalEngine:
         self.time_scale = time_scale
         self.extra_env = extra_env or {}
         self.log_level = log_level
+        self.text_detection: moto_patches.TextDetection = TesseractTextDetection()
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._patches: Any = None
         self._saved_env: dict[str, str | None] = {}
@@ -134,6 +144,8 @@ class LocalEngine:
             "POWERTOOLS_METRICS_DISABLED": "true",
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_LOG_LEVEL": self.log_level,
+            "DOCPIPE_OCR": "textract" if self.text_detection.available() else "off",
+            "DOCPIPE_OCR_UNAVAILABLE_REASON": OCR_UNAVAILABLE,
         }
         env.update(self.extra_env)
         return env
@@ -147,7 +159,10 @@ class LocalEngine:
         warnings.filterwarnings("ignore", message="No application metrics to publish")
         self._mock.start()
         self._patches = moto_patches.patched(
-            self._invoke_lambda, self._start_execution, time_scale=self.time_scale
+            self._invoke_lambda,
+            self._start_execution,
+            self.text_detection,
+            time_scale=self.time_scale,
         )
         self._patches.__enter__()
         try:

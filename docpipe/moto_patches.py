@@ -10,7 +10,11 @@ things stop it from running this pipeline as AWS would:
    the event as input, as AWS does. The S3 "Object Created" detail is also put in AWS's
    shape first: moto writes `eTag` where AWS writes `etag`.
 3. Retry waits: `retrier_decl.time.sleep` sleeps real seconds; a time scale lets tests run
-   the real Retry policies quickly.
+   the real Retry policies quickly. Wait states (`WaitFunction._wait_interval`) get the
+   same scale.
+4. Textract: moto's text detection returns canned, empty results. Its two handlers are
+   replaced by a real emulation (`docpipe.textract_emulator`: tesseract OCR of the S3
+   object), so the ASL's OCR branch runs for real: start, poll, page through the blocks.
 
 tests/integration/test_moto_patches.py fails loudly if moto changes any of these.
 """
@@ -19,17 +23,23 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 import time
 import types
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import moto
+from moto.core.exceptions import JsonRESTError
 from moto.events import models as events_models
+from moto.s3.models import s3_backends
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
+from moto.textract.exceptions import InvalidJobIdException
+from moto.textract.responses import TextractResponse
 from moto.utilities.arns import parse_arn
 
 PINNED_MOTO_VERSION = "5.2.5"
@@ -41,11 +51,32 @@ ExecutionStarter = Callable[[str, str, str], None]
 """(state machine ARN, execution name, input JSON) -> None."""
 
 
+class TextDetection(Protocol):
+    """Textract's asynchronous text detection: what `docpipe.textract_emulator` provides."""
+
+    def available(self) -> bool:
+        """Whether jobs can run here at all (offline: tesseract is installed)."""
+        ...
+
+    def start(self, document: bytes) -> str:
+        """Start a job on `document`; return its JobId."""
+        ...
+
+    def get(
+        self, job_id: str, max_results: int | None = None, next_token: str | None = None
+    ) -> dict[str, Any]:
+        """A GetDocumentTextDetection response; KeyError for an unknown job."""
+        ...
+
+
 # (owner, attribute) of every replaced internal.
 PATCH_POINTS: tuple[tuple[Any, str], ...] = (
     (lambda_eval_utils, "_invoke_lambda_function"),
     (events_models.Rule, "send_to_targets"),
     (retrier_decl, "time"),
+    (wait_function.WaitFunction, "_wait_interval"),
+    (TextractResponse, "start_document_text_detection"),
+    (TextractResponse, "get_document_text_detection"),
 )
 
 
@@ -79,11 +110,56 @@ def aws_shaped_s3_event(event: dict[str, Any]) -> dict[str, Any]:
     return shaped
 
 
+def _textract_handlers(text_detection: TextDetection) -> tuple[Any, Any]:
+    """moto Textract response methods that run `text_detection` on the S3 object."""
+    jobs_by_token: dict[str, str] = {}
+    lock = threading.Lock()
+
+    def start_document_text_detection(self: Any) -> str:
+        params = json.loads(self.body)
+        location = (params.get("DocumentLocation") or {}).get("S3Object") or {}
+        token = params.get("ClientRequestToken")
+        with lock:
+            if token and token in jobs_by_token:  # idempotent, as Textract is
+                return json.dumps({"JobId": jobs_by_token[token]})
+        try:
+            backend = s3_backends[self.current_account][self.partition]
+            document = backend.get_object(
+                location["Bucket"], location["Name"], version_id=location.get("Version")
+            )
+        except Exception as error:
+            raise JsonRESTError(
+                "InvalidS3ObjectException", f"Unable to get object metadata from S3: {error}"
+            ) from error
+        if document is None:
+            raise JsonRESTError("InvalidS3ObjectException", "Unable to get object from S3.")
+        job_id = text_detection.start(bytes(document.value))
+        if token:
+            with lock:
+                jobs_by_token[token] = job_id
+        return json.dumps({"JobId": job_id})
+
+    def get_document_text_detection(self: Any) -> str:
+        params = json.loads(self.body)
+        try:
+            response = text_detection.get(
+                str(params.get("JobId")), params.get("MaxResults"), params.get("NextToken")
+            )
+        except KeyError as error:
+            raise InvalidJobIdException() from error
+        return json.dumps(response)
+
+    return start_document_text_detection, get_document_text_detection
+
+
 @contextmanager
 def patched(
-    invoke_lambda: LambdaInvoker, start_execution: ExecutionStarter, time_scale: float = 1.0
+    invoke_lambda: LambdaInvoker,
+    start_execution: ExecutionStarter,
+    text_detection: TextDetection,
+    time_scale: float = 1.0,
 ) -> Iterator[None]:
-    """Install the three replacements for the duration of the block."""
+    """Install the replacements for the duration of the block."""
     check_moto()
     original_send: Any = events_models.Rule.send_to_targets
 
@@ -107,10 +183,19 @@ def patched(
 
     scaled_time = types.SimpleNamespace(sleep=lambda seconds: time.sleep(seconds * time_scale))
 
+    def wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
+        # Stopping an execution sets the event, which ends the wait early, as in moto.
+        env.program_state_event.wait(wait_seconds * time_scale)
+
+    replacements = (
+        invoke,
+        send_to_targets,
+        scaled_time,
+        wait_interval,
+        *_textract_handlers(text_detection),
+    )
     originals = [(owner, name, getattr(owner, name)) for owner, name in PATCH_POINTS]
-    for (owner, name), replacement in zip(
-        PATCH_POINTS, (invoke, send_to_targets, scaled_time), strict=True
-    ):
+    for (owner, name), replacement in zip(PATCH_POINTS, replacements, strict=True):
         setattr(owner, name, replacement)
     try:
         yield

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -220,6 +221,47 @@ def docx_from_pages(pages: list[list[str]]) -> bytes:
     return buffer.getvalue()
 
 
+RECEIPT_LINES = [
+    "HARBOURSIDE HARDWARE",
+    "Receipt 20481  Bristol",
+    "Date 14 November 2026",
+    "Copper pipe 15mm x 3    21.60",
+    "Brass compression fittings x 8    14.40",
+    "Plumber tape x 2    3.00",
+    "Subtotal 39.00  VAT 7.80",
+    "TOTAL PAID 46.80 GBP by card",
+    "Thank you for shopping with us",
+]
+
+
+def text_image(lines: list[str], image_format: str = "PNG") -> bytes:
+    """A picture of text, as a phone or scanner makes it: no text layer, OCR only.
+
+    Drawn at about 300 dpi for an A4 width with Pillow's scalable default font.
+    """
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.load_default(size=44)
+    image = Image.new("L", (2000, 160 + 80 * len(lines)), 255)
+    draw = ImageDraw.Draw(image)
+    for number, line in enumerate(lines):
+        draw.text((100, 100 + 80 * number), line, fill=0, font=font)
+    buffer = io.BytesIO()
+    image.save(buffer, format=image_format)
+    return buffer.getvalue()
+
+
+def scanned_pdf(pages: list[list[str]]) -> bytes:
+    """A PDF whose pages are only pictures of text, like a scanner's output."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    for lines in pages:
+        pdf.add_page()
+        pdf.image(io.BytesIO(text_image(lines)), x=0, y=0, w=210)
+    return bytes(pdf.output())
+
+
 def report_pdf() -> bytes:
     """A ten-page research report PDF, long enough to need several chunks."""
     pages = [[title, text] for title, text in REPORT_SECTIONS[:10]]
@@ -228,11 +270,14 @@ def report_pdf() -> bytes:
 
 
 def demo_samples() -> list[Sample]:
-    """The documents `docpipe demo` runs: each format, a multi-chunk report, the failure
-    path (a damaged PDF) and the duplicate path (the letter uploaded twice)."""
+    """The documents `docpipe demo` runs: each format, a multi-chunk report, a scanned
+    receipt (OCR: SUCCEEDED with tesseract installed, else FAILED with OcrUnavailableError),
+    the failure path (a damaged PDF) and the duplicate path (the letter uploaded twice)."""
     letter = LETTER.encode("cp1252")
     damaged = invoice_pdf()[:600]
+    ocr = "SUCCEEDED" if shutil.which("tesseract") else "FAILED"
     return [
+        Sample("scanned-receipt.pdf", scanned_pdf([RECEIPT_LINES]), ocr),
         Sample("invoice-northwind.pdf", invoice_pdf(), "SUCCEEDED"),
         Sample("services-agreement.docx", docx_from_pages(AGREEMENT_PAGES), "SUCCEEDED"),
         Sample("letter-maple-court.txt", letter, "SUCCEEDED"),

@@ -77,7 +77,11 @@ def acknowledge_task_function(
         function,
         [
             (_LAMBDA_BASIC_ROLE, "Grants only writing the function's logs to CloudWatch Logs."),
-            ("AwsSolutions::AwsSolutions-IAM5[Resource::*]", "X-Ray trace segments take no ARN."),
+            (
+                "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+                "X-Ray trace segments take no ARN; neither does Textract's "
+                "GetDocumentTextDetection (Merge OCR Text only).",
+            ),
             ("AwsSolutions::AwsSolutions-IAM5[Action::s3:GetBucket*]", s3),
             ("AwsSolutions::AwsSolutions-IAM5[Action::s3:GetObject*]", s3),
             ("AwsSolutions::AwsSolutions-IAM5[Action::s3:List*]", s3),
@@ -105,15 +109,22 @@ def acknowledge_task_function(
 
 
 def acknowledge_state_machine(
-    stack: Stack, machine: IConstruct, functions: Iterable[IConstruct]
+    stack: Stack, machine: IConstruct, bucket: IConstruct, functions: Iterable[IConstruct]
 ) -> None:
-    """The state machine's role: log delivery and X-Ray, and the functions' versions."""
+    """The state machine's role: log delivery, X-Ray, Textract, OCR inputs, function versions."""
     _acknowledge(
         machine,
         [
             (
                 "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-                "CloudWatch Logs delivery and X-Ray actions do not take resource ARNs.",
+                "CloudWatch Logs delivery, X-Ray and Textract text detection "
+                "(Start/GetDocumentTextDetection) actions do not take resource ARNs.",
+            ),
+            (
+                "AwsSolutions::AwsSolutions-IAM5["
+                f"{_arn_pattern(stack, bucket, '/artifacts/*/ocr-input.*')}]",
+                "Textract reads each document's OCR input file with the state machine's "
+                "permissions; the key holds the document id, known only at run time.",
             ),
             *(
                 (

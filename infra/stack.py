@@ -39,6 +39,14 @@ from tasks.catalog import TASK_FUNCTIONS, TaskFunction
 MODEL_TASKS = frozenset({"summarize_text", "combine_summaries", "classify_document"})
 # Tasks that read or write the documents table themselves (the others only get its name).
 TABLE_TASKS = frozenset({"store_results"})
+# Tasks that read Textract's results (the state machine starts and polls the job).
+TEXTRACT_TASKS = frozenset({"merge_ocr_text"})
+# Textract's text-detection actions support no resource-level permissions (the service
+# authorization reference lists no resource types for them): "*" is the only resource.
+TEXTRACT_START = "textract:StartDocumentTextDetection"
+TEXTRACT_GET = "textract:GetDocumentTextDetection"
+# What Textract reads, with the caller's (the state machine's) permissions.
+OCR_INPUT_KEYS = "artifacts/*/ocr-input.*"
 # Prefixes the tasks write under (tasks/shared/storage.py); they read the whole bucket.
 ARTIFACT_PREFIXES = ("artifacts/", "results/")
 
@@ -147,7 +155,7 @@ class DocpipeStack(Stack):
         self.functions = {task.package: self._task_function(task, code) for task in TASK_FUNCTIONS}
         self.state_machine = self._state_machine()
         self._grant_state_machine()
-        acknowledge_state_machine(self, self.state_machine, self.functions.values())
+        acknowledge_state_machine(self, self.state_machine, self.bucket, self.functions.values())
         self._trigger_rule()
         self._outputs()
 
@@ -215,6 +223,10 @@ class DocpipeStack(Stack):
             self.bucket.grant_put(function, f"{prefix}*")
         if task.package in TABLE_TASKS:
             self.table.grant_read_write_data(function)
+        if task.package in TEXTRACT_TASKS:
+            function.add_to_role_policy(
+                iam.PolicyStatement(actions=[TEXTRACT_GET], resources=["*"])
+            )
         wildcard_models: list[str] = []
         if task.package in MODEL_TASKS:
             function.add_to_role_policy(
@@ -267,8 +279,8 @@ class DocpipeStack(Stack):
         )
 
     def _grant_state_machine(self) -> None:
-        """Exactly what the ASL's states call: the six functions, two DynamoDB writes, the
-        dead-letter queue and the topic."""
+        """Exactly what the ASL's states call: the task functions, two DynamoDB writes, the
+        dead-letter queue, the topic, and Textract text detection on the OCR input files."""
         machine = self.state_machine
         for function in self.functions.values():
             function.grant_invoke(machine)
@@ -280,6 +292,17 @@ class DocpipeStack(Stack):
         )
         self.dead_letter_queue.grant_send_messages(machine)
         self.completion_topic.grant_publish(machine)
+        # Start Text Detection and its polling loop; Textract reads the OCR input file
+        # with the state machine's permissions.
+        machine.add_to_role_policy(
+            iam.PolicyStatement(actions=[TEXTRACT_START, TEXTRACT_GET], resources=["*"])
+        )
+        machine.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject"],
+                resources=[self.bucket.arn_for_objects(OCR_INPUT_KEYS)],
+            )
+        )
 
     def _trigger_rule(self) -> events.Rule:
         pattern = trigger_pattern(self.bucket.bucket_name, self.config.incoming_prefix)

@@ -34,6 +34,13 @@ TASK_FUNCTIONS: tuple[TaskFunction, ...] = (
         "Detects the document type by content and extracts text with its page map.",
     ),
     TaskFunction(
+        "merge_ocr_text",
+        "MergeOcrTextFunctionArn",
+        512,
+        120,
+        "Merges the text of a finished Textract text-detection job into the page map.",
+    ),
+    TaskFunction(
         "chunk_text",
         "ChunkTextFunctionArn",
         512,

@@ -15,7 +15,7 @@ import struct
 
 import olefile
 
-from tasks.extract_text import plain
+from tasks.extract_text import image, plain
 from tasks.extract_text.archive import is_zip, open_zip
 from tasks.shared.errors import (
     CorruptDocumentError,
@@ -31,7 +31,8 @@ _PDF_BODY_MARKERS = (b"endobj", b"startxref", b"%%EOF")
 PDF_HEADER_WINDOW = 1024
 
 SUPPORTED = (
-    "the pipeline reads PDF, DOCX, PPTX, XLSX, HTML, e-mail (EML, Outlook MSG), CSV and plain text."
+    "the pipeline reads PDF, DOCX, PPTX, XLSX, HTML, e-mail (EML, Outlook MSG), CSV, plain "
+    "text and PNG, JPEG and TIFF images (through OCR)."
 )
 
 _OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -39,12 +40,8 @@ _OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Binary formats recognised only to say clearly what they are when refusing them. Without
 # this list most would still be refused as "not text", with a vaguer message.
 _UNSUPPORTED_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", "a PNG image (image text needs OCR, not supported yet)"),
-    (b"\xff\xd8\xff", "a JPEG image (image text needs OCR, not supported yet)"),
-    (b"GIF87a", "a GIF image"),
-    (b"GIF89a", "a GIF image"),
-    (b"II*\x00", "a TIFF image (image text needs OCR, not supported yet)"),
-    (b"MM\x00*", "a TIFF image (image text needs OCR, not supported yet)"),
+    (b"GIF87a", "a GIF image (OCR reads PNG, JPEG and TIFF; convert it to PNG)"),
+    (b"GIF89a", "a GIF image (OCR reads PNG, JPEG and TIFF; convert it to PNG)"),
     (b"{\\rtf", "an RTF document (RTF is not supported yet)"),
     (b"\x1f\x8b", "a gzip-compressed file"),
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
@@ -134,6 +131,7 @@ class DocumentKind(enum.Enum):
     EMAIL = "email"
     CSV = "csv"
     TEXT = "text"
+    IMAGE = "image"
 
 
 def detect_kind(data: bytes) -> DocumentKind:
@@ -154,6 +152,8 @@ def detect_kind(data: bytes) -> DocumentKind:
         return _detect_zip(data)
     if data.startswith(_OLE2_SIGNATURE):
         return _detect_ole(data)
+    if image.media_type_of(data) is not None:
+        return DocumentKind.IMAGE
     for signature, what in _UNSUPPORTED_SIGNATURES:
         if data.startswith(signature):
             raise UnsupportedDocumentError(f"The document is {what}; {SUPPORTED}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from tasks.extract_text import delimited, docx, eml, html, msg, pdf, plain, pptx, xlsx
+from tasks.extract_text import delimited, docx, eml, html, image, msg, pdf, plain, pptx, xlsx
 from tasks.extract_text.common import (
     DEFAULT_LIMITS,
     ExtractedText,
@@ -33,6 +33,7 @@ _EXTRACTORS: Mapping[DocumentKind, Extractor] = {
     DocumentKind.EMAIL: eml.extract,
     DocumentKind.CSV: delimited.extract,
     DocumentKind.TEXT: plain.extract,
+    DocumentKind.IMAGE: image.extract,
 }
 
 

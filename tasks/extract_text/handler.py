@@ -19,11 +19,15 @@ from tasks.shared.settings import get_settings
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Extract the text of `event["document"]`."""
+    settings = get_settings()
     result = extract_document(
         DocumentRef.from_dict(event["document"]),
         artifact_store(),
-        configured_limits(get_settings()),
+        configured_limits(settings),
+        settings,
     )
     metrics.add_metric(name="PagesExtracted", unit=MetricUnit.Count, value=result["pages"])
-    logger.info("extracted", extra={k: v for k, v in result.items() if k != "key"})
+    logger.info("extracted", extra={k: v for k, v in result.items() if k not in ("key", "ocr")})
+    if result["ocr"]["required"]:
+        logger.info("pages need OCR", extra={"ocr_pages": result["ocr"]["pages"]})
     return result

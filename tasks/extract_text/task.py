@@ -1,4 +1,11 @@
-"""Extract Text: read the uploaded object, extract its text and page map, store the artifact."""
+"""Extract Text: read the uploaded object, extract its text and page map, store the artifact.
+
+Pages without a text layer (scans, images) are listed for OCR. With OCR on (`DOCPIPE_OCR=
+textract`, the default) the task writes the OCR input file and returns `ocr.required`; the
+state machine then runs Textract and the Merge OCR Text task fills those pages in. With OCR
+unavailable, a document with no other text fails with OcrUnavailableError; one with text on
+other pages goes on with what it has, and its artifact lists the pages left unread.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +14,11 @@ from typing import Any
 
 from tasks.extract_text.extraction import ExtractedText, ExtractionLimits, extract_text
 from tasks.extract_text.language import detect_language
+from tasks.extract_text.ocr_input import ocr_input
+from tasks.shared.errors import OcrUnavailableError
 from tasks.shared.models import DocumentRef
-from tasks.shared.settings import Settings
-from tasks.shared.storage import ArtifactStore, decode_event_key, text_key
+from tasks.shared.settings import OCR_TEXTRACT, Settings
+from tasks.shared.storage import ArtifactStore, decode_event_key, ocr_input_key, text_key
 
 
 def configured_limits(settings: Settings) -> ExtractionLimits:
@@ -18,6 +27,7 @@ def configured_limits(settings: Settings) -> ExtractionLimits:
         max_bytes=settings.max_document_bytes,
         max_pages=settings.max_pages,
         max_characters=settings.max_characters,
+        max_seconds=settings.max_extract_seconds,
     )
 
 
@@ -26,8 +36,22 @@ def language_of(extracted: ExtractedText) -> str | None:
     return detect_language("\n".join(page.text for page in extracted.pages))
 
 
+def page_ranges(numbers: tuple[int, ...] | list[int]) -> str:
+    """'1-3, 7' for [1, 2, 3, 7]: page lists as people write them."""
+    ranges: list[str] = []
+    start = previous = None
+    for number in [*sorted(numbers), None]:
+        if previous is not None and number == previous + 1:
+            previous = number
+            continue
+        if start is not None:
+            ranges.append(str(start) if start == previous else f"{start}-{previous}")
+        start = previous = number
+    return ", ".join(ranges)
+
+
 def extract_document(
-    document: DocumentRef, store: ArtifactStore, limits: ExtractionLimits
+    document: DocumentRef, store: ArtifactStore, limits: ExtractionLimits, settings: Settings
 ) -> dict[str, Any]:
     """Extract `document` into `artifacts/<id>/text.json`; return the pointer and small facts."""
     data = store.read_document(
@@ -37,6 +61,22 @@ def extract_document(
         version_id=document.version_id,
     )
     extracted = extract_text(data, limits)
+    ocr: dict[str, Any] = {"required": False, "pages": len(extracted.ocr_pages)}
+    unread: list[int] = []
+    if extracted.ocr_pages:
+        if settings.ocr == OCR_TEXTRACT:
+            body, extension = ocr_input(data, extracted)
+            key = ocr_input_key(document.id, extension)
+            store.put_bytes(key, body, extracted.media_type)
+            ocr.update(required=True, bucket=store.bucket, key=key)
+        elif extracted.characters == 0:
+            raise OcrUnavailableError(
+                f"Page{'s' if len(extracted.ocr_pages) > 1 else ''} "
+                f"{page_ranges(extracted.ocr_pages)} of the document have no text layer and "
+                f"need OCR, and no other page has text. {settings.ocr_unavailable_reason}"
+            )
+        else:
+            unread = list(extracted.ocr_pages)
     language = language_of(extracted)
     key = text_key(document.id)
     store.put_json(
@@ -48,6 +88,8 @@ def extract_document(
             "encoding": extracted.encoding,
             "characters": extracted.characters,
             "language": language,
+            "ocr_pages": list(extracted.ocr_pages),
+            "unread_pages": unread,
             "pages": [asdict(page) for page in extracted.pages],
         },
     )
@@ -58,4 +100,5 @@ def extract_document(
         "characters": extracted.characters,
         "extractor": extracted.extractor,
         "language": language,
+        "ocr": ocr,
     }

@@ -19,6 +19,18 @@ def _int(name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+OCR_TEXTRACT = "textract"
+OCR_OFF = "off"
+OCR_MODES = (OCR_TEXTRACT, OCR_OFF)
+
+
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = os.environ.get(name) or default
+    if raw not in choices:
+        raise ConfigurationError(f"{name} must be one of {', '.join(choices)}; got {raw!r}")
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a task reads from its environment."""
@@ -35,6 +47,9 @@ class Settings:
     max_document_bytes: int
     max_pages: int
     max_characters: int
+    max_extract_seconds: float
+    ocr: str
+    ocr_unavailable_reason: str
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -52,6 +67,11 @@ class Settings:
             max_document_bytes=_int("DOCPIPE_MAX_DOCUMENT_BYTES", 50 * 1024 * 1024),
             max_pages=_int("DOCPIPE_MAX_PAGES", 2000),
             max_characters=_int("DOCPIPE_MAX_CHARACTERS", 20_000_000),
+            max_extract_seconds=float(_int("DOCPIPE_MAX_EXTRACT_SECONDS", 240)),
+            ocr=_choice("DOCPIPE_OCR", "textract", OCR_MODES),
+            ocr_unavailable_reason=os.environ.get(
+                "DOCPIPE_OCR_UNAVAILABLE_REASON", "OCR is switched off (DOCPIPE_OCR=off)."
+            ),
         )
 
 

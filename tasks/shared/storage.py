@@ -22,6 +22,11 @@ def text_key(document_id: str) -> str:
     return f"artifacts/{document_id}/text.json"
 
 
+def ocr_input_key(document_id: str, extension: str) -> str:
+    """Key of the file the OCR job reads (the pages without a text layer)."""
+    return f"artifacts/{document_id}/ocr-input.{extension}"
+
+
 def chunk_key(document_id: str, index: int) -> str:
     """Key of one chunk."""
     return f"artifacts/{document_id}/chunks/{index:05d}.json"
@@ -89,6 +94,10 @@ class ArtifactStore:
             Body=json.dumps(value, ensure_ascii=False).encode("utf-8"),
             ContentType="application/json",
         )
+
+    def put_bytes(self, key: str, body: bytes, content_type: str) -> None:
+        """Write a binary artifact."""
+        self._s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
 
     def get_json(self, key: str) -> Any:
         """Read a JSON artifact."""

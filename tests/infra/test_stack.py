@@ -27,6 +27,15 @@ INTEGRATIONS = {
     "arn:aws:states:::sqs:sendMessage": ("sqs:SendMessage", "QueueUrl"),
     "arn:aws:states:::sns:publish": ("sns:Publish", "TopicArn"),
 }
+# AWS SDK integrations of services without resource-level permissions: granted on "*".
+SDK_INTEGRATIONS = {
+    "arn:aws:states:::aws-sdk:textract:startDocumentTextDetection": (
+        "textract:StartDocumentTextDetection"
+    ),
+    "arn:aws:states:::aws-sdk:textract:getDocumentTextDetection": (
+        "textract:GetDocumentTextDetection"
+    ),
+}
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +120,9 @@ def arn_of(resources: Json, reference: Json) -> Json:
 def asl_task_calls(states: Json) -> Iterator[tuple[str, str]]:
     """(Resource, placeholder) of every Task in `states`, Map iterations included."""
     for state in states.values():
-        if state["Type"] == "Task":
+        if state["Type"] == "Task" and state["Resource"] in SDK_INTEGRATIONS:
+            yield state["Resource"], ""
+        elif state["Type"] == "Task":
             action_parameter = INTEGRATIONS.get(state["Resource"])
             assert action_parameter, f"no IAM mapping for {state['Resource']}: add it here"
             value = state["Parameters"][action_parameter[1]]
@@ -219,7 +230,7 @@ def test_rule_starts_the_state_machine_with_retries_and_a_dead_letter_queue(
 # Functions
 
 
-def test_six_arm64_functions_on_the_runtime_with_the_catalog_handlers_and_sizes(
+def test_arm64_functions_on_the_runtime_with_the_catalog_handlers_and_sizes(
     resources: Json,
 ) -> None:
     functions = functions_by_handler(resources)
@@ -361,11 +372,14 @@ def test_every_resource_the_asl_calls_is_granted_to_the_state_machine(
 ) -> None:
     asl = json.loads(PIPELINE_ASL.read_text(encoding="utf-8"))
     calls = set(asl_task_calls(asl["States"]))
-    assert len(calls) >= 9  # six functions, two table writes, the queue, the topic
+    assert len(calls) >= 12  # seven functions, two table writes, queue, topic, Textract
     _, machine = only(template.find_resources("AWS::StepFunctions::StateMachine"))
     substitutions = machine["Properties"]["DefinitionSubstitutions"]
     role = role_of(machine)
     for resource, placeholder in sorted(calls):
+        if resource in SDK_INTEGRATIONS:
+            assert "*" in granted(resources, role, SDK_INTEGRATIONS[resource]), resource
+            continue
         action = INTEGRATIONS[resource][0]
         expected = arn_of(resources, substitutions[placeholder])
         assert expected in granted(resources, role, action), (resource, placeholder)
@@ -389,7 +403,19 @@ def test_state_machine_role_has_nothing_beyond_what_the_asl_needs(
         "sqs:GetQueueAttributes",
         "sqs:GetQueueUrl",
         "sns:Publish",
+        "textract:StartDocumentTextDetection",
+        "textract:GetDocumentTextDetection",
+        "s3:GetObject",
     }
+    # Textract reads only the OCR input files, with this role's permissions.
+    (bucket_id,) = [
+        k
+        for k, v in resources.items()
+        if v["Type"] == "AWS::S3::Bucket" and "VersioningConfiguration" in v["Properties"]
+    ]
+    assert granted(resources, role_of(machine), "s3:GetObject") == [
+        {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/artifacts/*/ocr-input.*"]]}
+    ]
 
 
 # Table, queues, topic, outputs, environment

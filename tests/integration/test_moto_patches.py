@@ -15,6 +15,7 @@ from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 
 from docpipe import moto_patches
+from docpipe.textract_emulator import TesseractTextDetection
 
 
 def test_moto_is_the_pinned_version() -> None:
@@ -55,19 +56,13 @@ def test_retry_waits_use_the_module_time_sleep() -> None:
 
 
 def test_patches_are_removed_on_exit() -> None:
-    before = (
-        lambda_eval_utils._invoke_lambda_function,
-        events_models.Rule.send_to_targets,
-        retrier_decl.time,
-    )
-    with moto_patches.patched(lambda f, p: {}, lambda a, n, i: None, time_scale=0.5):
-        assert lambda_eval_utils._invoke_lambda_function is not before[0]
-        assert retrier_decl.time is not before[2]
-    after = (
-        lambda_eval_utils._invoke_lambda_function,
-        events_models.Rule.send_to_targets,
-        retrier_decl.time,
-    )
+    before = [getattr(owner, name) for owner, name in moto_patches.PATCH_POINTS]
+    with moto_patches.patched(
+        lambda f, p: {}, lambda a, n, i: None, TesseractTextDetection(), time_scale=0.5
+    ):
+        during = [getattr(owner, name) for owner, name in moto_patches.PATCH_POINTS]
+        assert all(now is not then for now, then in zip(during, before, strict=True))
+    after = [getattr(owner, name) for owner, name in moto_patches.PATCH_POINTS]
     assert after == before
 
 
@@ -75,3 +70,23 @@ def test_wrong_moto_version_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(moto, "__version__", "9.9.9")
     with pytest.raises(moto_patches.PatchError, match=r"9\.9\.9"):
         moto_patches.check_moto()
+
+
+def test_stock_textract_text_detection_is_canned_and_still_needs_replacing() -> None:
+    from moto.textract.models import TextractBackend
+
+    # moto answers every job at once with class-level fixed blocks: no OCR happens.
+    assert TextractBackend.BLOCKS == []
+    source = inspect.getsource(TextractBackend.start_document_text_detection)
+    assert "TextractBackend.BLOCKS" in source
+
+
+def test_wait_states_wait_on_the_program_state_event() -> None:
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function import (
+        wait_function,
+    )
+
+    signature = inspect.signature(wait_function.WaitFunction._wait_interval)
+    assert list(signature.parameters) == ["self", "env", "wait_seconds"]
+    source = inspect.getsource(wait_function.WaitFunction._wait_interval)
+    assert "program_state_event.wait(wait_seconds)" in source

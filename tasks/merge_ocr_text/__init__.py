@@ -1,0 +1,1 @@
+"""Merge OCR Text: put the text Textract found into the pages that had no text layer."""
