@@ -141,7 +141,15 @@ def _extract(files: list[InputFile], *, as_json: bool) -> int:
                 error = result["error"]
                 sys.stdout.write(f"error: {error['type']}: {error['message']}\n\n")
                 continue
-            facts = ("media_type", "pages", "characters", "language", "extractor", "encoding")
+            facts = (
+                "media_type",
+                "pages",
+                "characters",
+                "language",
+                "extractor",
+                "encoding",
+                "ocr_pages",
+            )
             sys.stdout.write("  ".join(f"{k}: {result[k]}" for k in facts) + "\n")
             for page in result["text_pages"]:
                 sys.stdout.write(f"--- page {page['number']} ---\n{page['text']}\n")

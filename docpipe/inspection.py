@@ -1,15 +1,53 @@
-"""`docpipe extract`: what the Extract Text task sees in a file, without running the pipeline."""
+"""`docpipe extract`: what the Extract Text task sees in a file, without running the pipeline.
+
+Pages without a text layer go through the same OCR as offline runs (tesseract behind the
+Textract emulation) and the same merge as the Merge OCR Text task, so the text shown is the
+text the pipeline would chunk.
+"""
 
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from tasks.extract_text.extraction import extract_text
-from tasks.extract_text.task import configured_limits, language_of
-from tasks.shared.errors import BadInputError
+from docpipe.engine import OCR_UNAVAILABLE
+from docpipe.textract_emulator import TesseractTextDetection
+from tasks.extract_text.extraction import ExtractedText, extract_text
+from tasks.extract_text.ocr_input import ocr_input
+from tasks.extract_text.task import configured_limits, language_of, page_ranges
+from tasks.merge_ocr_text.task import merge_ocr_text
+from tasks.shared.errors import BadInputError, OcrTimeoutError, OcrUnavailableError
 from tasks.shared.settings import Settings
+
+# As long as the state machine's polling bound (360 checks, 5 s apart).
+OCR_TIMEOUT_SECONDS = 1800.0
+
+
+class _EmulatedTextract:
+    """The boto3 Textract call Merge OCR Text makes, answered by the emulation."""
+
+    def __init__(self, detection: TesseractTextDetection) -> None:
+        self._detection = detection
+
+    def get_document_text_detection(self, **request: Any) -> Any:
+        return self._detection.get(
+            request["JobId"], request.get("MaxResults"), request.get("NextToken")
+        )
+
+
+class _Artifact:
+    """One in-memory text artifact, for Merge OCR Text's store."""
+
+    def __init__(self, value: dict[str, Any]) -> None:
+        self.value = value
+
+    def get_json(self, key: str) -> Any:
+        return self.value
+
+    def put_json(self, key: str, value: Any) -> None:
+        self.value = value
 
 
 def describe_extraction(path: Path) -> dict[str, Any]:
@@ -19,19 +57,69 @@ def describe_extraction(path: Path) -> dict[str, Any]:
     """
     started = time.perf_counter()
     result: dict[str, Any] = {"file": str(path), "error": None}
+    settings = Settings.from_env()
     try:
-        extracted = extract_text(path.read_bytes(), configured_limits(Settings.from_env()))
-    except BadInputError as exc:
+        data = path.read_bytes()
+        extracted = extract_text(data, configured_limits(settings))
+        facts = _with_ocr(data, extracted, settings) if extracted.ocr_pages else None
+    except (BadInputError, OcrUnavailableError, OcrTimeoutError) as exc:
         result["error"] = {"type": type(exc).__name__, "message": str(exc)}
         return result
+    if facts is None:
+        facts = {
+            "media_type": extracted.media_type,
+            "extractor": extracted.extractor,
+            "characters": extracted.characters,
+            "language": language_of(extracted),
+            "pages": [asdict(page) for page in extracted.pages],
+            "ocr_pages": [],
+        }
     result.update(
-        media_type=extracted.media_type,
-        pages=len(extracted.pages),
-        characters=extracted.characters,
-        language=language_of(extracted),
-        extractor=extracted.extractor,
+        media_type=facts["media_type"],
+        pages=len(facts["pages"]),
+        characters=facts["characters"],
+        language=facts["language"],
+        extractor=facts["extractor"],
         encoding=extracted.encoding,
+        ocr_pages=facts["ocr_pages"],
         seconds=round(time.perf_counter() - started, 3),
-        text_pages=[{"number": p.number, "text": p.text} for p in extracted.pages],
+        text_pages=[{"number": p["number"], "text": p["text"]} for p in facts["pages"]],
     )
     return result
+
+
+def _with_ocr(data: bytes, extracted: ExtractedText, settings: Settings) -> dict[str, Any]:
+    """The text artifact after OCR of `extracted.ocr_pages`, as the pipeline builds it."""
+    artifact = _Artifact(
+        {
+            "media_type": extracted.media_type,
+            "extractor": extracted.extractor,
+            "characters": extracted.characters,
+            "language": language_of(extracted),
+            "ocr_pages": list(extracted.ocr_pages),
+            "pages": [asdict(page) for page in extracted.pages],
+        }
+    )
+    detection = TesseractTextDetection()
+    if not detection.available():
+        if extracted.characters == 0:
+            raise OcrUnavailableError(
+                f"Pages {page_ranges(extracted.ocr_pages)} need OCR. {OCR_UNAVAILABLE}"
+            )
+        artifact.value["unread_pages"] = list(extracted.ocr_pages)
+        return artifact.value
+    body, _ = ocr_input(data, extracted)
+    job_id = detection.start(body)
+    deadline = time.monotonic() + OCR_TIMEOUT_SECONDS
+    while detection.get(job_id, max_results=1)["JobStatus"] == "IN_PROGRESS":
+        if time.monotonic() > deadline:
+            raise OcrTimeoutError(f"OCR did not finish in {OCR_TIMEOUT_SECONDS:g} s.")
+        time.sleep(0.2)
+    merge_ocr_text(
+        "text.json",
+        job_id,
+        artifact,
+        _EmulatedTextract(detection),
+        max_characters=settings.max_characters,
+    )
+    return artifact.value
