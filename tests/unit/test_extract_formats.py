@@ -24,6 +24,7 @@ from tasks.shared.errors import (
     DocumentTooLargeError,
     EmptyDocumentError,
     EncryptedDocumentError,
+    ExtractionTimeoutError,
     UnsupportedDocumentError,
 )
 
@@ -589,3 +590,24 @@ def test_office_zip_bomb_is_refused_from_the_directory(main_part: str) -> None:
 
     with pytest.raises(DocumentTooLargeError, match="zip bomb"):
         extract_text(data)
+
+
+# The extraction time bound applies to every format (PageAccumulator checks it per page).
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "page one\fpage two\fpage three".encode(),
+        pptx_bytes(build_deck),
+    ],
+    ids=["text", "pptx"],
+)
+def test_extraction_past_its_time_bound_is_named(data: bytes) -> None:
+    with pytest.raises(ExtractionTimeoutError, match=r"longer than the limit of 0 s"):
+        extract_text(data, ExtractionLimits(max_seconds=0))
+
+
+def test_extraction_within_its_time_bound_succeeds() -> None:
+    result = extract_text(b"page one\fpage two", ExtractionLimits(max_seconds=60))
+    assert [page.text for page in result.pages] == ["page one", "page two"]
