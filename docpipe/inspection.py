@@ -102,7 +102,7 @@ def _with_ocr(data: bytes, extracted: ExtractedText, settings: Settings) -> dict
     )
     detection = TesseractTextDetection()
     if not detection.available():
-        if extracted.characters == 0:
+        if not extracted.has_text_beyond_ocr_pages:
             raise OcrUnavailableError(
                 f"Pages {page_ranges(extracted.ocr_pages)} need OCR. {OCR_UNAVAILABLE}"
             )

@@ -79,8 +79,9 @@ class ExtractedText:
     `media_type` is the IANA type detected from the content; `extractor` names the library
     that produced the text; `encoding` is the Python codec name the bytes were decoded with
     (plain text only, else None). `ocr_pages` lists the 1-based numbers of the pages that
-    have no text layer but show an image: their text needs OCR (all pages of an image file).
-    Their `Page.text` is empty until the OCR step fills it in.
+    have (almost) no text layer but show an image: their text needs OCR (all pages of an
+    image file). Their `Page.text` holds what little text layer there is (a stamp, a page
+    number; usually nothing) until the OCR step replaces it.
     """
 
     media_type: str
@@ -93,6 +94,12 @@ class ExtractedText:
     def characters(self) -> int:
         """Total number of characters over all pages."""
         return sum(len(page.text) for page in self.pages)
+
+    @property
+    def has_text_beyond_ocr_pages(self) -> bool:
+        """True when a page that does not need OCR has text."""
+        ocr = set(self.ocr_pages)
+        return any(has_text(page.text) for page in self.pages if page.number not in ocr)
 
 
 DEFAULT_LIMITS = ExtractionLimits()

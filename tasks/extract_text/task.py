@@ -69,7 +69,7 @@ def extract_document(
             key = ocr_input_key(document.id, extension)
             store.put_bytes(key, body, extracted.media_type)
             ocr.update(required=True, bucket=store.bucket, key=key)
-        elif extracted.characters == 0:
+        elif not extracted.has_text_beyond_ocr_pages:
             raise OcrUnavailableError(
                 f"Page{'s' if len(extracted.ocr_pages) > 1 else ''} "
                 f"{page_ranges(extracted.ocr_pages)} of the document have no text layer and "

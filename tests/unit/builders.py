@@ -30,8 +30,11 @@ def pdf_with_pages(
     return bytes(pdf.output())
 
 
-def image_only_pdf() -> bytes:
-    """A PDF page holding only a picture of text-coloured pixels: a scan without OCR."""
+def scanned_pdf(pages: Sequence[str | None] = (None,)) -> bytes:
+    """A PDF whose pages are either text (a string) or a picture with no text layer (None).
+
+    The picture is text-coloured pixels in a PNG: what a scanner without OCR produces.
+    """
     picture = Image.new("RGB", (200, 80), "white")
     for x in range(20, 180):
         for y in range(30, 40):
@@ -39,9 +42,19 @@ def image_only_pdf() -> bytes:
     buffer = io.BytesIO()
     picture.save(buffer, format="PNG")
     pdf = FPDF()
-    pdf.add_page()
-    pdf.image(io.BytesIO(buffer.getvalue()), x=10, y=10, w=100)
+    pdf.set_font("helvetica", size=12)
+    for text in pages:
+        pdf.add_page()
+        if text is None:
+            pdf.image(io.BytesIO(buffer.getvalue()), x=10, y=10, w=100)
+        else:
+            pdf.multi_cell(0, 8, text)
     return bytes(pdf.output())
+
+
+def image_only_pdf() -> bytes:
+    """A PDF page holding only a picture of text-coloured pixels: a scan without OCR."""
+    return scanned_pdf([None])
 
 
 def blank_pdf(pages: int = 1) -> bytes:
@@ -58,14 +71,91 @@ def handmade_pdf(text: str, *, catalog: str = "<< /Type /Catalog /Pages 2 0 R >>
     Objects: 1 catalog (given), 2 page tree, 3 page, 4 content stream, 5 font.
     """
     content = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
-    objects = [
-        catalog.encode(),
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+    return _pdf_file(
+        [
+            catalog.encode(),
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            _stream(b"", content),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ]
+    )
+
+
+def latin_text(text: str, *, y: int = 720) -> bytes:
+    """Content operators of `drawn_pdf` that show `text` (Latin-1) in Helvetica."""
+    escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    return f"BT /F1 12 Tf 72 {y} Td ({escaped}) Tj ET".encode("latin-1")
+
+
+def vertical_cjk_text(text: str, *, x: int = 300) -> bytes:
+    """Content operators of `drawn_pdf` that show `text` top to bottom in a Japanese font.
+
+    The font is a non-embedded CID font with the vertical CMap UniJIS-UCS2-V, as Japanese
+    publishing software writes it: pdfium reads no text from it, pdfminer reads it all.
+    """
+    return f"BT /F2 12 Tf {x} 700 Td <{text.encode('utf-16-be').hex()}> Tj ET".encode()
+
+
+# A picture drawn directly on the page, and the same picture inside a form XObject.
+PICTURE = b"q 200 0 0 100 72 500 cm /Im1 Do Q"
+PICTURE_IN_FORM = b"/Fm1 Do"
+
+
+def drawn_pdf(pages: Sequence[Sequence[bytes]]) -> bytes:
+    """A PDF written by hand, each page drawing the given content operators in order.
+
+    Every page shares resources the operators above use: F1 (Helvetica), F2 (a vertical
+    Japanese CID font), Im1 (an 8x8 grey picture) and Fm1 (a form XObject drawing Im1).
+    """
+    pixels = bytes(range(0, 256, 4))
+    shared = [
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /KozMinPr6N-Regular "
+        b"/Encoding /UniJIS-UCS2-V /DescendantFonts [5 0 R] >>",
+        b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /KozMinPr6N-Regular "
+        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 6 >> "
+        b"/FontDescriptor 6 0 R /DW 1000 >>",
+        b"<< /Type /FontDescriptor /FontName /KozMinPr6N-Regular /Flags 4 "
+        b"/FontBBox [0 -200 1000 900] /ItalicAngle 0 /Ascent 880 /Descent -120 "
+        b"/CapHeight 700 /StemV 80 >>",
+        _stream(
+            b"/Type /XObject /Subtype /Image /Width 8 /Height 8 /ColorSpace /DeviceGray "
+            b"/BitsPerComponent 8",
+            pixels,
+        ),
+        _stream(
+            b"/Type /XObject /Subtype /Form /BBox [0 0 612 792] "
+            b"/Resources << /XObject << /Im1 7 0 R >> >>",
+            PICTURE,
+        ),
     ]
+    first_page = 3 + len(shared)
+    kids = " ".join(f"{first_page + 2 * i} 0 R" for i in range(len(pages)))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>".encode(),
+        *shared,
+    ]
+    for index, operators in enumerate(pages):
+        content = first_page + 2 * index + 1
+        objects += [
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+            b"/Resources << /Font << /F1 3 0 R /F2 4 0 R >> "
+            b"/XObject << /Im1 7 0 R /Fm1 8 0 R >> >> >>" % content,
+            _stream(b"", b"\n".join(operators)),
+        ]
+    return _pdf_file(objects)
+
+
+def _stream(dictionary: bytes, content: bytes) -> bytes:
+    entries = dictionary + b" " if dictionary else b""
+    return b"<< %s/Length %d >>\nstream\n" % (entries, len(content)) + content + b"\nendstream"
+
+
+def _pdf_file(objects: Sequence[bytes]) -> bytes:
+    """Number `objects` from 1 and write them with a cross-reference table and trailer."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):

@@ -598,7 +598,7 @@ def test_office_zip_bomb_is_refused_from_the_directory(main_part: str) -> None:
 @pytest.mark.parametrize(
     "data",
     [
-        "page one\fpage two\fpage three".encode(),
+        b"page one\fpage two\fpage three",
         pptx_bytes(build_deck),
     ],
     ids=["text", "pptx"],

@@ -127,6 +127,7 @@ def test_with_ocr_on_a_scan_is_written_for_textract() -> None:
 def test_only_the_pages_without_text_go_to_ocr() -> None:
     mixed = _merge_pdfs(pdf_with_pages(["Page one has text."]), image_only_pdf())
     result, s3 = run_extract(mixed, ocr="textract")
+    assert result["ocr"]["required"] is True
     ocr_input = pypdfium2.PdfDocument(s3.objects[("bucket", "artifacts/doc1/ocr-input.pdf")])
     assert len(ocr_input) == 1
     text = json.loads(s3.objects[("bucket", "artifacts/doc1/text.json")])
