@@ -26,13 +26,20 @@ def estimate_tokens(text: str) -> int:
 
 @dataclass(frozen=True)
 class Chunk:
-    """A chunk of text, the page range it covers (inclusive) and its estimated tokens."""
+    """A chunk of text, the page range it covers (inclusive) and its estimated tokens.
+
+    `pages` is the same text split by page, (page number, text) in order, so a summary can
+    cite the exact page of each point. `new_tokens` leaves out the overlap repeated from the
+    previous chunk: summed over the chunks it is the document's own token count.
+    """
 
     index: int
     text: str
     page_start: int
     page_end: int
     tokens: int
+    pages: tuple[tuple[int, str], ...] = ()
+    new_tokens: int = 0
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,12 @@ def chunk_pages(pages: Sequence[Page], *, max_tokens: int, overlap_tokens: int) 
     fresh = 0  # units in `current` that are not overlap from the previous chunk
 
     def emit() -> None:
+        by_page: list[tuple[int, list[str]]] = []
+        for unit in current:
+            if by_page and by_page[-1][0] == unit.page:
+                by_page[-1][1].append(unit.text)
+            else:
+                by_page.append((unit.page, [unit.text]))
         chunks.append(
             Chunk(
                 index=len(chunks),
@@ -105,6 +118,8 @@ def chunk_pages(pages: Sequence[Page], *, max_tokens: int, overlap_tokens: int) 
                 page_start=current[0].page,
                 page_end=current[-1].page,
                 tokens=sum(u.tokens for u in current),
+                pages=tuple((page, "\n\n".join(texts)) for page, texts in by_page),
+                new_tokens=sum(u.tokens for u in current[len(current) - fresh :]),
             )
         )
 

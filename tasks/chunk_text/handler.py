@@ -26,7 +26,12 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         artifact_store(),
         max_tokens=settings.chunk_tokens,
         overlap_tokens=settings.chunk_overlap_tokens,
+        max_document_tokens=settings.max_document_tokens,
+        budget_model_id=settings.budget_model_id,
     )
     metrics.add_metric(name="Chunks", unit=MetricUnit.Count, value=result["count"])
-    logger.info("chunked", extra={"chunks": result["count"], "tokens": result["tokens"]})
+    logger.info(
+        "chunked",
+        extra={k: result[k] for k in ("count", "tokens", "document_tokens", "model_id")},
+    )
     return result

@@ -21,7 +21,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         str(event["text"]["key"]),
         str(event["summary"]["key"]),
         artifact_store(),
-        model_provider(),
+        model_provider(str(event.get("model_id") or "")),
         labels(),
         prefix_chars=get_settings().classify_prefix_chars,
     )

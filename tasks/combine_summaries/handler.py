@@ -17,11 +17,11 @@ from tasks.shared.settings import get_settings
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Combine the partial summaries `event["sources"]` of `event["document"]`."""
+    """Combine the `event["count"]` partial summaries of `event["document"]`."""
     return combine_partial_summaries(
         DocumentRef.from_dict(event["document"]),
-        event["sources"],
+        int(event["count"]),
         artifact_store(),
-        model_provider(),
+        model_provider(str(event.get("model_id") or "")),
         max_chars=get_settings().summary_chars,
     )

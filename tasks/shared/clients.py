@@ -39,11 +39,13 @@ def artifact_store() -> ArtifactStore:
     return ArtifactStore(client("s3"), bucket)
 
 
-@lru_cache(maxsize=1)
-def model_provider() -> ModelProvider:
-    """The configured model provider (`DOCPIPE_MODEL_PROVIDER`)."""
+@lru_cache(maxsize=4)
+def model_provider(model_id: str = "") -> ModelProvider:
+    """The configured model provider (`DOCPIPE_MODEL_PROVIDER`) on `model_id`, by default
+    the configured model (`DOCPIPE_MODEL_ID`); Chunk Text names the budget model instead
+    for a document above the token cap."""
     settings = get_settings()
-    return get_provider(settings.model_provider, model_id=settings.model_id)
+    return get_provider(settings.model_provider, model_id=model_id or settings.model_id)
 
 
 @lru_cache(maxsize=1)

@@ -52,6 +52,10 @@ class OcrTimeoutError(DocpipeError):
     """The OCR job did not finish within the state machine's polling bound."""
 
 
+class BudgetExceededError(DocpipeError):
+    """The document's estimated tokens exceed the per-document cap; no model was called."""
+
+
 class ModelThrottledError(DocpipeError):
     """The model service throttled the call; the state machine retries with a long backoff."""
 

@@ -58,17 +58,30 @@ class KeyPoint:
 
 @dataclass
 class TokenUsage:
-    """Model token usage of one call or summed over several."""
+    """Model token usage of one call or summed over several.
+
+    `input_tokens` are the uncached input tokens billed at the full rate; prompt-cache reads
+    and writes are counted apart, as Bedrock reports and bills them.
+    """
 
     input_tokens: int = 0
     output_tokens: int = 0
     calls: int = 0
+    cache_read_input_tokens: int = 0
+    cache_write_input_tokens: int = 0
 
     def add(self, other: TokenUsage) -> None:
         """Add another usage into this one."""
         self.input_tokens += other.input_tokens
         self.output_tokens += other.output_tokens
         self.calls += other.calls
+        self.cache_read_input_tokens += other.cache_read_input_tokens
+        self.cache_write_input_tokens += other.cache_write_input_tokens
+
+    @property
+    def billed_input_tokens(self) -> int:
+        """Every input token the model was sent: full-rate, cache reads and cache writes."""
+        return self.input_tokens + self.cache_read_input_tokens + self.cache_write_input_tokens
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -80,6 +93,8 @@ class TokenUsage:
             input_tokens=int(data.get("input_tokens", 0)),
             output_tokens=int(data.get("output_tokens", 0)),
             calls=int(data.get("calls", 0)),
+            cache_read_input_tokens=int(data.get("cache_read_input_tokens", 0)),
+            cache_write_input_tokens=int(data.get("cache_write_input_tokens", 0)),
         )
 
 

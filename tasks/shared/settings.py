@@ -19,6 +19,12 @@ def _int(name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+# Chunk size per provider. A Bedrock model reads long chunks well (Nova Micro has a 128k
+# context): 8,000-token chunks keep the per-call prompt overhead and the partial summaries,
+# which the combine step reads again, to a few percent of the document's tokens. The local
+# model embeds sentences, so smaller chunks only buy Map parallelism.
+DEFAULT_CHUNK_TOKENS = {"bedrock": 8000, "local": 1500}
+
 OCR_TEXTRACT = "textract"
 OCR_OFF = "off"
 OCR_MODES = (OCR_TEXTRACT, OCR_OFF)
@@ -48,19 +54,22 @@ class Settings:
     max_pages: int
     max_characters: int
     max_extract_seconds: float
+    max_document_tokens: int
+    budget_model_id: str
     ocr: str
     ocr_unavailable_reason: str
 
     @classmethod
     def from_env(cls) -> Settings:
         """Read the settings; malformed values raise ConfigurationError."""
+        provider = os.environ.get("DOCPIPE_MODEL_PROVIDER", "bedrock")
         return cls(
             artifact_bucket=os.environ.get("DOCPIPE_ARTIFACT_BUCKET", ""),
             table_name=os.environ.get("DOCPIPE_TABLE_NAME", ""),
-            model_provider=os.environ.get("DOCPIPE_MODEL_PROVIDER", "bedrock"),
+            model_provider=provider,
             model_id=os.environ.get("DOCPIPE_MODEL_ID", "amazon.nova-micro-v1:0"),
             labels_file=os.environ.get("DOCPIPE_LABELS_FILE") or None,
-            chunk_tokens=_int("DOCPIPE_CHUNK_TOKENS", 1500),
+            chunk_tokens=_int("DOCPIPE_CHUNK_TOKENS", DEFAULT_CHUNK_TOKENS.get(provider, 1500)),
             chunk_overlap_tokens=_int("DOCPIPE_CHUNK_OVERLAP_TOKENS", 100),
             summary_chars=_int("DOCPIPE_SUMMARY_CHARS", 1200),
             classify_prefix_chars=_int("DOCPIPE_CLASSIFY_PREFIX_CHARS", 2000),
@@ -68,6 +77,8 @@ class Settings:
             max_pages=_int("DOCPIPE_MAX_PAGES", 2000),
             max_characters=_int("DOCPIPE_MAX_CHARACTERS", 20_000_000),
             max_extract_seconds=float(_int("DOCPIPE_MAX_EXTRACT_SECONDS", 240)),
+            max_document_tokens=_int("DOCPIPE_MAX_DOCUMENT_TOKENS", 1_500_000),
+            budget_model_id=os.environ.get("DOCPIPE_BUDGET_MODEL_ID", ""),
             ocr=_choice("DOCPIPE_OCR", "textract", OCR_MODES),
             ocr_unavailable_reason=os.environ.get(
                 "DOCPIPE_OCR_UNAVAILABLE_REASON", "OCR is switched off (DOCPIPE_OCR=off)."

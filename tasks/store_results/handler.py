@@ -27,4 +27,12 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         get_settings().table_name,
     )
     metrics.add_metric(name="DocumentsProcessed", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="InputTokens", unit=MetricUnit.Count, value=result["input_tokens"])
+    metrics.add_metric(name="OutputTokens", unit=MetricUnit.Count, value=result["output_tokens"])
+    metrics.add_metric(name="ModelCalls", unit=MetricUnit.Count, value=result["model_calls"])
+    metrics.add_metric(name="CostUSD", unit=MetricUnit.NoUnit, value=float(result["cost_usd"]))
+    logger.info(
+        "stored",
+        extra={k: result[k] for k in ("category", "input_tokens", "output_tokens", "cost_usd")},
+    )
     return result

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from tasks.shared.models import DocumentRef, Summary, TokenUsage
+from tasks.shared.pricing import cost_of
 from tasks.shared.storage import ArtifactStore, result_key
 
 
@@ -31,6 +32,10 @@ def store_results(
     usage = TokenUsage()
     usage.add(summary.usage)
     usage.add(TokenUsage.from_dict(classification.get("usage")))
+    model = summary.model or str(classification.get("model", ""))
+    cost = cost_of(usage, model)
+    chunks = event["chunks"]
+    document_tokens = int(chunks.get("document_tokens") or chunks["tokens"])
     completed_at = (now or datetime.now(UTC)).isoformat(timespec="seconds")
     text = event["text"]
     key = result_key(document.id)
@@ -53,10 +58,14 @@ def store_results(
         "characters": text["characters"],
         "extractor": text["extractor"],
         "language": text.get("language"),
-        "chunks": event["chunks"]["count"],
-        "document_tokens": event["chunks"]["tokens"],
-        "model": summary.model,
-        "usage": usage.to_dict(),
+        "chunks": chunks["count"],
+        "document_tokens": document_tokens,
+        "model": model,
+        "usage": {**usage.to_dict(), "billed_input_tokens": usage.billed_input_tokens},
+        "input_token_ratio": (
+            round(usage.billed_input_tokens / document_tokens, 4) if document_tokens else None
+        ),
+        "cost": cost,
         "execution_arn": event["execution_arn"],
         "completed_at": completed_at,
     }
@@ -89,4 +98,11 @@ def store_results(
         "summary": summary.text,
         "result_key": key,
         "execution_arn": event["execution_arn"],
+        "input_tokens": usage.billed_input_tokens,
+        "output_tokens": usage.output_tokens,
+        "model_calls": usage.calls,
+        # A fixed-point decimal string: it becomes an SNS Number attribute as it is (a float
+        # could be rendered as 1.2e-05). An unpriced model counts 0 here, while the result
+        # JSON says `cost.usd: null`.
+        "cost_usd": f"{cost['usd'] or 0.0:.8f}",
     }

@@ -17,15 +17,15 @@ from tasks.summarize_text.task import summarize_chunks
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Summarize `event["sources"]` of `event["document"]` for `event["target"]`."""
+    """Summarize chunks `event["chunks"]` of `event["document"]` for `event["target"]`."""
     target = event.get("target", "document")
     if target not in ("chunk", "document"):
         raise ValueError(f"target must be 'chunk' or 'document', got {target!r}")
     return summarize_chunks(
         DocumentRef.from_dict(event["document"]),
-        event["sources"],
+        [int(index) for index in event["chunks"]],
         target,
         artifact_store(),
-        model_provider(),
+        model_provider(str(event.get("model_id") or "")),
         max_chars=get_settings().summary_chars,
     )

@@ -199,7 +199,11 @@ def test_summary_is_parsed_from_the_tool_call(stub: Recorder, provider: BedrockP
         "A warehouse opened in Rotterdam in March."
     )
     assert summary.model == MODEL
-    assert summary.usage.to_dict() == {"input_tokens": 321, "output_tokens": 45, "calls": 1}
+    assert (summary.usage.input_tokens, summary.usage.output_tokens, summary.usage.calls) == (
+        321,
+        45,
+        1,
+    )
 
 
 def test_classify_request_offers_exactly_the_configured_names(
@@ -267,7 +271,11 @@ def test_invalid_answer_is_repaired_once_then_accepted(
     assert "cites pages 9-9" in result["content"][0]["text"]
     # and the corrected answer is used, with the usage of both calls.
     assert [p.page_start for p in summary.points] == [3, 5]
-    assert summary.usage.to_dict() == {"input_tokens": 250, "output_tokens": 50, "calls": 2}
+    assert (summary.usage.input_tokens, summary.usage.output_tokens, summary.usage.calls) == (
+        250,
+        50,
+        2,
+    )
 
 
 def test_answer_still_invalid_after_repair_is_a_model_output_error(
@@ -510,7 +518,11 @@ def test_large_combine_runs_in_groups_and_sums_usage(
     assert "[pages 5-8]\nGroup 5-8." in user_text(stub.requests[3])
     assert combined.points == [KeyPoint("All of it.", 1, 12)]
     # and the usage is the sum of all four calls.
-    assert combined.usage.to_dict() == {"input_tokens": 37, "output_tokens": 18, "calls": 4}
+    assert (combined.usage.input_tokens, combined.usage.output_tokens, combined.usage.calls) == (
+        37,
+        18,
+        4,
+    )
 
 
 def test_empty_input_makes_no_call(stub: Recorder, provider: BedrockProvider) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
 
 import boto3
@@ -58,6 +59,22 @@ MAX_COMBINE_INPUT_CHARS = 100_000
 LENGTH_REPAIR_RATIO = 1.25
 CONNECT_TIMEOUT_SECONDS = 10
 READ_TIMEOUT_SECONDS = 120
+
+# Partial summaries of one combine level are merged by this many calls at once; the
+# Map's MaxConcurrency is the same, so one document never runs more calls than that.
+COMBINE_WORKERS = 4
+
+# Base models whose Converse API takes a cachePoint (Bedrock prompt caching). The fixed
+# instructions are cached after the system prompt; a prefix below the model's minimum
+# cacheable length (about 1,000-2,000 tokens) is simply not cached, at no cost.
+PROMPT_CACHE_MODELS = (
+    "amazon.nova-",
+    "anthropic.claude-3-5-haiku",
+    "anthropic.claude-3-7-sonnet",
+    "anthropic.claude-haiku-4",
+    "anthropic.claude-sonnet-4",
+    "anthropic.claude-opus-4",
+)
 
 THROTTLED_CODES = frozenset({"ThrottlingException"})
 UNAVAILABLE_CODES = frozenset(
@@ -164,8 +181,17 @@ class BedrockProvider:
         usage = TokenUsage()
         while _chars(passages) > MAX_COMBINE_INPUT_CHARS:
             merged: list[Passage] = []
-            for group in _groups(passages, MAX_COMBINE_INPUT_CHARS):
-                partial = self._summary_call(COMBINE_SYSTEM, group, max_chars, "partial summaries")
+            groups = _groups(passages, MAX_COMBINE_INPUT_CHARS)
+            with ThreadPoolExecutor(max_workers=COMBINE_WORKERS) as pool:
+                partials = list(
+                    pool.map(
+                        lambda group: self._summary_call(
+                            COMBINE_SYSTEM, group, max_chars, "partial summaries"
+                        ),
+                        groups,
+                    )
+                )
+            for partial in partials:
                 usage.add(partial.usage)
                 merged.extend(Passage(p.text, p.page_start, p.page_end) for p in partial.points)
             if _chars(merged) >= _chars(passages):
@@ -293,9 +319,12 @@ class BedrockProvider:
         max_tokens: int,
     ) -> dict[str, Any]:
         name = tool["toolSpec"]["name"]
+        system_blocks: list[dict[str, Any]] = [{"text": system}]
+        if supports_prompt_cache(self.model_id):
+            system_blocks.append({"cachePoint": {"type": "default"}})
         request: dict[str, Any] = {
             "modelId": self.model_id,
-            "system": [{"text": system}],
+            "system": system_blocks,
             "messages": messages,
             "inferenceConfig": {"maxTokens": max_tokens, "temperature": 0.0},
             "toolConfig": {"tools": [tool], "toolChoice": {"tool": {"name": name}}},
@@ -303,6 +332,13 @@ class BedrockProvider:
         client = self.client
         response: dict[str, Any] = _call(lambda: client.converse(**request))
         return response
+
+
+def supports_prompt_cache(model_id: str) -> bool:
+    """Whether `model_id` (a base model, an inference profile or an ARN) takes a cachePoint."""
+    name = model_id.rsplit("/", 1)[-1]
+    base = re.sub(r"^(?:us|eu|apac|us-gov|global|jp|au|ca)\.", "", name)
+    return base.startswith(PROMPT_CACHE_MODELS)
 
 
 def summary_tool(first_page: int, last_page: int) -> dict[str, Any]:
@@ -466,6 +502,8 @@ def _usage(response: dict[str, Any]) -> TokenUsage:
         input_tokens=int(usage.get("inputTokens", 0)),
         output_tokens=int(usage.get("outputTokens", 0)),
         calls=1,
+        cache_read_input_tokens=int(usage.get("cacheReadInputTokens", 0)),
+        cache_write_input_tokens=int(usage.get("cacheWriteInputTokens", 0)),
     )
 
 

@@ -1,0 +1,64 @@
+"""Token prices (one dated table, prices.json next to this module) and the cost of usage.
+
+A cross-region inference profile id ("us.amazon.nova-micro-v1:0", "global.…") is priced as
+its base model; a model the table does not know has cost None rather than a guess.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from tasks.shared.models import TokenUsage
+
+PRICES_FILE = Path(__file__).with_name("prices.json")
+_PROFILE_PREFIX = re.compile(r"^(?:us|eu|apac|us-gov|global|jp|au|ca)\.")
+_PER = 1_000_000
+
+
+@dataclass(frozen=True)
+class Prices:
+    """USD per million tokens for one model."""
+
+    input: float
+    output: float
+    cache_read: float
+    cache_write: float
+
+
+@cache
+def price_table() -> dict[str, Any]:
+    """The parsed prices.json."""
+    table: dict[str, Any] = json.loads(PRICES_FILE.read_text(encoding="utf-8"))
+    return table
+
+
+def prices_for(model_id: str) -> Prices | None:
+    """The prices of `model_id` (an ARN's last part, a profile id or a base id), or None."""
+    name = model_id.rsplit("/", 1)[-1] if model_id.startswith("arn:") else model_id
+    entry = price_table()["models"].get(name) or price_table()["models"].get(
+        _PROFILE_PREFIX.sub("", name)
+    )
+    return Prices(**entry) if entry else None
+
+
+def cost_of(usage: TokenUsage, model_id: str) -> dict[str, Any]:
+    """{"usd", "model", "prices_as_of"}; usd is None for an unpriced model."""
+    prices = prices_for(model_id)
+    usd = None
+    if prices is not None:
+        usd = round(
+            (
+                usage.input_tokens * prices.input
+                + usage.output_tokens * prices.output
+                + usage.cache_read_input_tokens * prices.cache_read
+                + usage.cache_write_input_tokens * prices.cache_write
+            )
+            / _PER,
+            8,
+        )
+    return {"usd": usd, "model": model_id, "prices_as_of": price_table()["as_of"]}
