@@ -68,6 +68,9 @@ def test_document_succeeds_with_summary_category_stored_and_announced(
         "status": "SUCCEEDED",
         "category": output["category"],
         "review_required": str(output["review_required"]).lower(),
+        "input_tokens": str(result["usage"]["billed_input_tokens"]),
+        "output_tokens": str(result["usage"]["output_tokens"]),
+        "cost_usd": output["cost_usd"],
     }
     assert note["message"]["document_id"] == output["document_id"]
     assert engine.dead_letters() == []
@@ -180,7 +183,7 @@ def test_model_throttling_is_retried_by_the_state_machine(
 ) -> None:
     # Given a provider that throttles its first call
     throttled = ThrottleOnce(summarize_handler.model_provider())
-    monkeypatch.setattr(summarize_handler, "model_provider", lambda: throttled)
+    monkeypatch.setattr(summarize_handler, "model_provider", lambda model_id="": throttled)
     # When a one-chunk document runs
     upload = engine.upload(samples.invoice_pdf(), "invoice.pdf")
     outcome = engine.wait(upload.execution_arn, timeout=120)
