@@ -194,3 +194,31 @@ def test_model_throttling_is_retried_by_the_state_machine(
     assert (
         len(failed) == 1 and failed[0]["taskFailedEventDetails"]["error"] == "ModelThrottledError"
     )
+
+
+def test_a_document_over_the_token_budget_fails_before_any_model_call() -> None:
+    with LocalEngine(time_scale=0.001, extra_env={"DOCPIPE_MAX_DOCUMENT_TOKENS": "50"}) as engine:
+        upload = engine.upload(samples.report_pdf(), "report.pdf")
+        outcome = engine.wait(upload.execution_arn, timeout=60)
+        assert (outcome.status, outcome.error) == ("FAILED", "BudgetExceededError")
+        states = state_names(engine, upload.execution_arn)
+        assert not any(name.startswith(("Summarize", "Combine", "Classify")) for name in states)
+        [letter] = engine.dead_letters()
+        assert "cap is 50" in letter["body"]["error"]["Cause"]
+
+
+def test_a_document_over_the_budget_runs_on_the_budget_model_when_configured() -> None:
+    env = {"DOCPIPE_MAX_DOCUMENT_TOKENS": "50", "DOCPIPE_BUDGET_MODEL_ID": "cheap-model"}
+    with LocalEngine(time_scale=0.001, extra_env=env) as engine:
+        upload = engine.upload(samples.invoice_pdf(), "invoice.pdf")
+        outcome = engine.wait(upload.execution_arn, timeout=60)
+        assert outcome.status == "SUCCEEDED", outcome.cause
+        payloads = [
+            json.loads(e["taskScheduledEventDetails"]["parameters"])["Payload"]
+            for e in engine.history(upload.execution_arn)
+            if e.get("type") == "TaskScheduled"
+            and "lambda" in e["taskScheduledEventDetails"]["parameters"]
+        ]
+        model_ids = [p.get("model_id") for p in payloads if "model_id" in p]
+        # Summarize Document and Classify Document both ran on the budget model.
+        assert model_ids == ["cheap-model", "cheap-model"]
