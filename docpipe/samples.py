@@ -269,6 +269,25 @@ def report_pdf() -> bytes:
     return pdf_from_pages(pages)
 
 
+def long_report_pdf(pages: int) -> bytes:
+    """A report of `pages` pages (about 350 words each) for token and scale benchmarks.
+
+    Page n holds five report sections in turn, each prefixed with the page's site and
+    season, so pages differ from one another while reading like the same study.
+    """
+    sites = ("Dessau", "Wittenberg", "Torgau", "Meissen", "Riesa", "Coswig", "Aken")
+    body = []
+    for number in range(pages):
+        site = sites[number % len(sites)]
+        year = 2019 + number % 6
+        paragraphs = [f"Site report {number + 1}: {site} meadows, season {year}."]
+        for offset in range(5):
+            title, text = REPORT_SECTIONS[(number + offset) % len(REPORT_SECTIONS)]
+            paragraphs.append(f"{title} ({site}, {year}). {text}")
+        body.append(paragraphs)
+    return pdf_from_pages(body)
+
+
 def demo_samples() -> list[Sample]:
     """The documents `docpipe demo` runs: each format, a multi-chunk report, a scanned
     receipt (OCR: SUCCEEDED with tesseract installed, else FAILED with OcrUnavailableError),
