@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from docpipe.engine import LocalEngine
+from docpipe.engine import EngineError, LocalEngine
 from docpipe.runner import InputFile, UsageError, expand_paths, run_files
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -168,7 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _extract(files, as_json=args.json)
         results = _run(files, as_json=args.json, concurrency=args.concurrency, timeout=args.timeout)
         _report(results, as_json=args.json)
-    except UsageError as exc:
+    except (UsageError, EngineError) as exc:
+        # EngineError here is set-up the user can fix (e.g. no Converse endpoint offline).
         print(f"docpipe: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_FAILED if any(r["status"] == "FAILED" for r in results) else EXIT_OK

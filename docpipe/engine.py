@@ -47,6 +47,13 @@ STATE_MACHINE = "docpipe-document-pipeline"
 # a task that puts text into the state fails here as it would on AWS.
 MAX_STATE_BYTES = 256 * 1024
 
+BEDROCK_ENDPOINT_ENV = "AWS_ENDPOINT_URL_BEDROCK_RUNTIME"
+BEDROCK_OFFLINE = (
+    "Offline, the bedrock provider needs a Converse endpoint (moto does not implement "
+    "Converse): run `python -m docpipe.converse_fake` and set "
+    "AWS_ENDPOINT_URL_BEDROCK_RUNTIME to the URL it prints."
+)
+
 OCR_UNAVAILABLE = (
     "Offline, OCR needs tesseract, which is not installed: install it with "
     "`sudo apt-get install tesseract-ocr tesseract-ocr-eng` (Debian/Ubuntu) or "
@@ -151,7 +158,12 @@ class LocalEngine:
         return env
 
     def __enter__(self) -> LocalEngine:
-        for name, value in self._environment().items():
+        environment = self._environment()
+        if environment["DOCPIPE_MODEL_PROVIDER"] == "bedrock" and not (
+            environment.get(BEDROCK_ENDPOINT_ENV) or os.environ.get(BEDROCK_ENDPOINT_ENV)
+        ):
+            raise EngineError(BEDROCK_OFFLINE)
+        for name, value in environment.items():
             self._saved_env[name] = os.environ.get(name)
             os.environ[name] = value
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)

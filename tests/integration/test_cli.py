@@ -87,3 +87,14 @@ def test_demo_gives_every_sample_its_expected_outcome(capsys: pytest.CaptureFixt
     assert [r["file"] for r in results] == [s.name for s in demo_samples()]
     assert [r["status"] for r in results] == [s.expected_status for s in demo_samples()]
     assert all(r["summary"] for r in results if r["status"] == "SUCCEEDED")
+
+
+def test_bedrock_offline_without_a_converse_endpoint_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCPIPE_MODEL_PROVIDER", "bedrock")
+    monkeypatch.delenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", raising=False)
+    letter = tmp_path / "letter.txt"
+    letter.write_text("Dear neighbour, the hedge will be cut on Saturday.", encoding="utf-8")
+    assert main(["run", str(letter)]) == 2
+    assert "python -m docpipe.converse_fake" in capsys.readouterr().err
