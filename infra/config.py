@@ -19,7 +19,11 @@ PIPELINE_ASL = PROJECT_ROOT / "statemachines" / "document_pipeline.asl.json"
 TRIGGER_PATTERN = PROJECT_ROOT / "statemachines" / "document_trigger.pattern.json"
 
 DEFAULT_INCOMING_PREFIX = "incoming/"
+# The default model: Amazon Nova Micro, the lowest-priced current text model on Bedrock
+# ($0.035 / $0.14 per million input / output tokens, tasks/shared/prices.json), with a
+# 128k context, Converse tool use with a forced tool choice, and prompt caching.
 DEFAULT_MODEL_ID = "amazon.nova-micro-v1:0"
+DEFAULT_MAX_DOCUMENT_TOKENS = 1_500_000
 
 # Bedrock model ids are letters, digits and . - : _ (e.g. amazon.nova-micro-v1:0,
 # us.anthropic.claude-haiku-4-5-20251001-v1:0); anything else would end up inside an ARN.
@@ -32,6 +36,15 @@ class DocpipeConfig:
 
     incoming_prefix: str = DEFAULT_INCOMING_PREFIX
     model_id: str = DEFAULT_MODEL_ID
+    # Documents above `max_document_tokens` go to `budget_model_id`, or fail with
+    # BudgetExceededError when it is empty.
+    budget_model_id: str = ""
+    max_document_tokens: int = DEFAULT_MAX_DOCUMENT_TOKENS
+
+    @property
+    def model_ids(self) -> tuple[str, ...]:
+        """Every model the functions may call."""
+        return (self.model_id, self.budget_model_id) if self.budget_model_id else (self.model_id,)
 
     def __post_init__(self) -> None:
         if not self.incoming_prefix or self.incoming_prefix.startswith("/"):
@@ -40,15 +53,23 @@ class DocpipeConfig:
             )
         if not _MODEL_ID.match(self.model_id):
             raise ValueError(f"modelId is not a Bedrock model id: {self.model_id!r}")
+        if self.budget_model_id and not _MODEL_ID.match(self.budget_model_id):
+            raise ValueError(f"budgetModelId is not a Bedrock model id: {self.budget_model_id!r}")
+        if self.max_document_tokens <= 0:
+            raise ValueError(f"maxDocumentTokens must be positive: {self.max_document_tokens}")
 
     @classmethod
     def from_context(cls, node: Node) -> DocpipeConfig:
-        """Read `incomingPrefix` and `modelId` from the construct tree's context."""
+        """Read `incomingPrefix`, `modelId`, `budgetModelId` and `maxDocumentTokens`."""
         prefix = node.try_get_context("incomingPrefix")
         model_id = node.try_get_context("modelId")
+        budget_model_id = node.try_get_context("budgetModelId")
+        max_tokens = node.try_get_context("maxDocumentTokens")
         return cls(
             incoming_prefix=str(prefix) if prefix else DEFAULT_INCOMING_PREFIX,
             model_id=str(model_id) if model_id else DEFAULT_MODEL_ID,
+            budget_model_id=str(budget_model_id) if budget_model_id else "",
+            max_document_tokens=int(max_tokens) if max_tokens else DEFAULT_MAX_DOCUMENT_TOKENS,
         )
 
 

@@ -214,6 +214,8 @@ class DocpipeStack(Stack):
                 "DOCPIPE_TABLE_NAME": self.table.table_name,
                 "DOCPIPE_MODEL_PROVIDER": "bedrock",
                 "DOCPIPE_MODEL_ID": self.config.model_id,
+                "DOCPIPE_BUDGET_MODEL_ID": self.config.budget_model_id,
+                "DOCPIPE_MAX_DOCUMENT_TOKENS": str(self.config.max_document_tokens),
                 "POWERTOOLS_SERVICE_NAME": "docpipe",
                 "POWERTOOLS_METRICS_NAMESPACE": "docpipe",
             },
@@ -232,14 +234,19 @@ class DocpipeStack(Stack):
             function.add_to_role_policy(
                 iam.PolicyStatement(
                     actions=["bedrock:InvokeModel"],
-                    resources=bedrock_model_arns(self, self.config.model_id),
+                    resources=[
+                        arn
+                        for model_id in self.config.model_ids
+                        for arn in bedrock_model_arns(self, model_id)
+                    ],
                 )
             )
-            base_model = profile_base_model(self.config.model_id)
-            if base_model is not None:
-                wildcard_models.append(
-                    f"Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/{base_model}"
-                )
+            for model_id in self.config.model_ids:
+                base_model = profile_base_model(model_id)
+                if base_model is not None:
+                    wildcard_models.append(
+                        f"Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/{base_model}"
+                    )
         acknowledge_task_function(self, function, self.bucket, wildcard_models)
         return function
 

@@ -262,6 +262,8 @@ def test_function_environment(template: Template, resources: Json) -> None:
             "DOCPIPE_TABLE_NAME": {"Ref": table_id},
             "DOCPIPE_MODEL_PROVIDER": "bedrock",
             "DOCPIPE_MODEL_ID": DEFAULT_MODEL_ID,
+            "DOCPIPE_BUDGET_MODEL_ID": "",
+            "DOCPIPE_MAX_DOCUMENT_TOKENS": "1500000",
             "POWERTOOLS_SERVICE_NAME": "docpipe",
             "POWERTOOLS_METRICS_NAMESPACE": "docpipe",
         }
@@ -476,7 +478,12 @@ def test_stack_is_environment_agnostic(stack: DocpipeStack) -> None:
 @pytest.fixture(scope="module")
 def configured(synth: Callable[..., DocpipeStack]) -> Json:
     stack = synth(
-        {"modelId": "us.anthropic.claude-haiku-4-5-20251001-v1:0", "incomingPrefix": "inbox/"}
+        {
+            "modelId": "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+            "incomingPrefix": "inbox/",
+            "budgetModelId": "amazon.nova-micro-v1:0",
+            "maxDocumentTokens": 200000,
+        }
     )
     resources: Json = Template.from_stack(stack).to_json()["Resources"]
     return resources
@@ -496,3 +503,16 @@ def test_context_inference_profile_grants_the_profile_and_its_model(configured: 
     targets = json.dumps(granted(configured, role_of(function), "bedrock:InvokeModel"))
     assert f":inference-profile/{model_id}" in targets
     assert ":bedrock:*::foundation-model/anthropic.claude-haiku-4-5-20251001-v1:0" in targets
+
+
+def test_context_budget_model_is_configured_and_granted(configured: Json) -> None:
+    functions = functions_by_handler(configured)
+    for task in TASK_FUNCTIONS:
+        function = functions[task.handler][1]
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["DOCPIPE_BUDGET_MODEL_ID"] == "amazon.nova-micro-v1:0"
+        assert variables["DOCPIPE_MAX_DOCUMENT_TOKENS"] == "200000"
+        targets = json.dumps(granted(configured, role_of(function), "bedrock:InvokeModel"))
+        assert (":foundation-model/amazon.nova-micro-v1:0" in targets) == (
+            task.package in MODEL_TASKS
+        )
