@@ -262,6 +262,18 @@ def scanned_pdf(pages: list[list[str]]) -> bytes:
     return bytes(pdf.output())
 
 
+def concatenate_pdfs(*documents: bytes) -> bytes:
+    """One PDF with the pages of `documents` in order (e.g. a text page, then a scan)."""
+    import pypdfium2
+
+    merged = pypdfium2.PdfDocument.new()
+    for data in documents:
+        merged.import_pages(pypdfium2.PdfDocument(data))
+    buffer = io.BytesIO()
+    merged.save(buffer)
+    return buffer.getvalue()
+
+
 def report_pdf() -> bytes:
     """A ten-page research report PDF, long enough to need several chunks."""
     pages = [[title, text] for title, text in REPORT_SECTIONS[:10]]

@@ -73,7 +73,7 @@ def test_an_image_is_read_by_ocr(engine: LocalEngine, image_format: str) -> None
 
 @needs_tesseract
 def test_only_scanned_pages_go_to_ocr_and_land_on_their_page(engine: LocalEngine) -> None:
-    mixed = _concatenate(
+    mixed = samples.concatenate_pdfs(
         samples.pdf_from_pages([REPORT_PAGE]), samples.scanned_pdf([samples.RECEIPT_LINES])
     )
     upload = engine.upload(mixed, "mixed.pdf")
@@ -150,16 +150,3 @@ def test_a_failed_job_ends_in_the_dlq_as_ocr_failed(engine_with: LocalEngine) ->
     assert outcome.error == "OcrFailedError"
     [message] = engine_with.dead_letters()
     assert "UNSUPPORTED_DOCUMENT_FORMAT" in message["body"]["error"]["Cause"]
-
-
-def _concatenate(*documents: bytes) -> bytes:
-    import io
-
-    import pypdfium2
-
-    merged = pypdfium2.PdfDocument.new()
-    for data in documents:
-        merged.import_pages(pypdfium2.PdfDocument(data))
-    buffer = io.BytesIO()
-    merged.save(buffer)
-    return buffer.getvalue()

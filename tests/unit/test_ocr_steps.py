@@ -11,6 +11,7 @@ import pytest
 from builders import image_only_pdf, pdf_with_pages
 from PIL import Image
 
+from docpipe.samples import concatenate_pdfs
 from tasks.extract_text.extraction import ExtractionLimits, extract_text
 from tasks.extract_text.task import extract_document, page_ranges
 from tasks.merge_ocr_text.task import merge_ocr_text
@@ -125,7 +126,7 @@ def test_with_ocr_on_a_scan_is_written_for_textract() -> None:
 
 
 def test_only_the_pages_without_text_go_to_ocr() -> None:
-    mixed = _merge_pdfs(pdf_with_pages(["Page one has text."]), image_only_pdf())
+    mixed = concatenate_pdfs(pdf_with_pages(["Page one has text."]), image_only_pdf())
     result, s3 = run_extract(mixed, ocr="textract")
     assert result["ocr"]["required"] is True
     ocr_input = pypdfium2.PdfDocument(s3.objects[("bucket", "artifacts/doc1/ocr-input.pdf")])
@@ -141,7 +142,7 @@ def test_with_ocr_off_a_scan_fails_with_ocr_unavailable() -> None:
 
 
 def test_with_ocr_off_text_pages_go_on_and_the_scan_is_listed_unread() -> None:
-    mixed = _merge_pdfs(pdf_with_pages(["Page one has text."]), image_only_pdf())
+    mixed = concatenate_pdfs(pdf_with_pages(["Page one has text."]), image_only_pdf())
     result, s3 = run_extract(mixed, ocr="off")
     assert result["ocr"] == {"required": False, "pages": 1}
     text = json.loads(s3.objects[("bucket", "artifacts/doc1/text.json")])
@@ -151,15 +152,6 @@ def test_with_ocr_off_text_pages_go_on_and_the_scan_is_listed_unread() -> None:
 def test_page_ranges_reads_as_people_write_them() -> None:
     assert page_ranges([1, 2, 3, 7, 9, 10]) == "1-3, 7, 9-10"
     assert page_ranges([4]) == "4"
-
-
-def _merge_pdfs(*documents: bytes) -> bytes:
-    merged = pypdfium2.PdfDocument.new()
-    for data in documents:
-        merged.import_pages(pypdfium2.PdfDocument(data))
-    buffer = io.BytesIO()
-    merged.save(buffer)
-    return buffer.getvalue()
 
 
 # Merge OCR Text

@@ -45,6 +45,7 @@ from tasks.shared.models import (
     Summary,
     TokenUsage,
 )
+from tasks.shared.observability import count_model_throttle
 from tasks.shared.providers.text import fit_points, join_points
 
 SUMMARY_TOOL = "record_summary"
@@ -558,6 +559,7 @@ def map_client_error(exc: ClientError) -> DocpipeError:
     code = str(error.get("Code", "Unknown"))
     message = f"Bedrock {code}: {error.get('Message', '')}".rstrip(": ")
     if code in THROTTLED_CODES:
+        count_model_throttle()
         return ModelThrottledError(message)
     if code in UNAVAILABLE_CODES:
         return ModelUnavailableError(message)
