@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tasks.catalog import TASK_FUNCTIONS
+from tasks.shared.errors import ConfigurationError
+from tasks.shared.labels import DEFAULT_LABELS_FILE, load_labels
+
 if TYPE_CHECKING:  # importing constructs starts jsii's node process; config stays light
     from constructs import Node
 
@@ -24,15 +28,39 @@ DEFAULT_INCOMING_PREFIX = "incoming/"
 # 128k context, Converse tool use with a forced tool choice, and prompt caching.
 DEFAULT_MODEL_ID = "amazon.nova-micro-v1:0"
 DEFAULT_MAX_DOCUMENT_TOKENS = 1_500_000
+# The labels the tasks ship with; `labelsFile` names another (relative to the project root).
+DEFAULT_LABELS_PATH = DEFAULT_LABELS_FILE.relative_to(PROJECT_ROOT).as_posix()
+# Extraction limits, the defaults of tasks/shared/settings.py (DOCPIPE_MAX_*).
+DEFAULT_MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_PAGES = 2000
+DEFAULT_MAX_CHARACTERS = 20_000_000
+DEFAULT_MAX_EXTRACT_SECONDS = 240
+# Concurrent executions reserved for (and capping) each model function. The Map runs at most
+# 4 Summarize Chunk calls per document, but every document's execution runs its own Map, so
+# without a cap N concurrent documents make up to 4N concurrent model calls. With the cap,
+# Bedrock sees at most 3 x modelConcurrency calls in flight (three model functions), about
+# modelConcurrency x 60 / (seconds per call) requests per minute per function: 8 calls of
+# ~5 s each are ~100 requests per minute, under the default on-demand quotas of the small
+# models. Calls over the cap are throttled by Lambda and retried by the state machine.
+DEFAULT_MODEL_CONCURRENCY = 8
 
 # Bedrock model ids are letters, digits and . - : _ (e.g. amazon.nova-micro-v1:0,
 # us.anthropic.claude-haiku-4-5-20251001-v1:0); anything else would end up inside an ARN.
 _MODEL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.:_-]*$")
 
+_EXTRACT_TIMEOUT_SECONDS = next(
+    task.timeout_seconds for task in TASK_FUNCTIONS if task.package == "extract_text"
+)
+
 
 @dataclass(frozen=True)
 class DocpipeConfig:
-    """The stack's settings: CDK context values (`-c key=value` or cdk.json) over defaults."""
+    """The stack's settings: CDK context values (`-c key=value` or cdk.json) over defaults.
+
+    Context keys: incomingPrefix, modelId, budgetModelId, maxDocumentTokens, labelsFile,
+    maxDocumentBytes, maxPages, maxCharacters, maxExtractSeconds, modelConcurrency,
+    alarmEmail. The review threshold lives in the labels file (`review_threshold`).
+    """
 
     incoming_prefix: str = DEFAULT_INCOMING_PREFIX
     model_id: str = DEFAULT_MODEL_ID
@@ -40,11 +68,28 @@ class DocpipeConfig:
     # BudgetExceededError when it is empty.
     budget_model_id: str = ""
     max_document_tokens: int = DEFAULT_MAX_DOCUMENT_TOKENS
+    # The labels JSON deployed with Classify Document; relative paths are from the project
+    # root. Validated at synth with the tasks' own loader.
+    labels_file: str = DEFAULT_LABELS_PATH
+    max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
+    max_pages: int = DEFAULT_MAX_PAGES
+    max_characters: int = DEFAULT_MAX_CHARACTERS
+    max_extract_seconds: int = DEFAULT_MAX_EXTRACT_SECONDS
+    model_concurrency: int = DEFAULT_MODEL_CONCURRENCY
+    # Where the alarms are e-mailed (an SNS e-mail subscription); None: no subscription.
+    # Passed as it is: the monitoring construct, which subscribes it, validates it.
+    alarm_email: str | None = None
 
     @property
     def model_ids(self) -> tuple[str, ...]:
         """Every model the functions may call."""
         return (self.model_id, self.budget_model_id) if self.budget_model_id else (self.model_id,)
+
+    @property
+    def labels_path(self) -> Path:
+        """The labels file as an absolute path."""
+        path = Path(self.labels_file)
+        return path if path.is_absolute() else PROJECT_ROOT / path
 
     def __post_init__(self) -> None:
         if not self.incoming_prefix or self.incoming_prefix.startswith("/"):
@@ -55,21 +100,61 @@ class DocpipeConfig:
             raise ValueError(f"modelId is not a Bedrock model id: {self.model_id!r}")
         if self.budget_model_id and not _MODEL_ID.match(self.budget_model_id):
             raise ValueError(f"budgetModelId is not a Bedrock model id: {self.budget_model_id!r}")
-        if self.max_document_tokens <= 0:
-            raise ValueError(f"maxDocumentTokens must be positive: {self.max_document_tokens}")
+        for name, value in (
+            ("maxDocumentTokens", self.max_document_tokens),
+            ("maxDocumentBytes", self.max_document_bytes),
+            ("maxPages", self.max_pages),
+            ("maxCharacters", self.max_characters),
+            ("maxExtractSeconds", self.max_extract_seconds),
+            ("modelConcurrency", self.model_concurrency),
+        ):
+            if value <= 0:
+                raise ValueError(f"{name} must be positive: {value}")
+        if self.max_extract_seconds >= _EXTRACT_TIMEOUT_SECONDS:
+            # Past the function's timeout the Lambda is killed (States.Timeout) instead of
+            # failing with ExtractionTimeoutError, and the rest of the task never runs.
+            raise ValueError(
+                f"maxExtractSeconds ({self.max_extract_seconds}) must be below Extract Text's "
+                f"Lambda timeout of {_EXTRACT_TIMEOUT_SECONDS} s"
+            )
+        try:
+            load_labels(self.labels_path)
+        except ConfigurationError as exc:
+            raise ValueError(f"labelsFile: {exc}") from exc
 
     @classmethod
     def from_context(cls, node: Node) -> DocpipeConfig:
-        """Read `incomingPrefix`, `modelId`, `budgetModelId` and `maxDocumentTokens`."""
-        prefix = node.try_get_context("incomingPrefix")
-        model_id = node.try_get_context("modelId")
-        budget_model_id = node.try_get_context("budgetModelId")
-        max_tokens = node.try_get_context("maxDocumentTokens")
+        """Read the settings from the context keys listed on the class; absent or empty
+        values take the defaults."""
+
+        def text(key: str, default: str) -> str:
+            value = node.try_get_context(key)
+            return str(value).strip() if value not in (None, "") else default
+
+        def number(key: str, default: int) -> int:
+            value = node.try_get_context(key)
+            if value in (None, ""):
+                return default
+            # `-c key=value` passes strings; cdk.json passes numbers. bool is no number here.
+            if isinstance(value, bool) or not isinstance(value, int | str):
+                raise ValueError(f"{key} must be an integer, got {value!r}")
+            try:
+                return int(value)
+            except ValueError as exc:
+                raise ValueError(f"{key} must be an integer, got {value!r}") from exc
+
         return cls(
-            incoming_prefix=str(prefix) if prefix else DEFAULT_INCOMING_PREFIX,
-            model_id=str(model_id) if model_id else DEFAULT_MODEL_ID,
-            budget_model_id=str(budget_model_id) if budget_model_id else "",
-            max_document_tokens=int(max_tokens) if max_tokens else DEFAULT_MAX_DOCUMENT_TOKENS,
+            incoming_prefix=text("incomingPrefix", DEFAULT_INCOMING_PREFIX),
+            model_id=text("modelId", DEFAULT_MODEL_ID),
+            budget_model_id=text("budgetModelId", ""),
+            max_document_tokens=number("maxDocumentTokens", DEFAULT_MAX_DOCUMENT_TOKENS),
+            labels_file=text("labelsFile", DEFAULT_LABELS_PATH),
+            max_document_bytes=number("maxDocumentBytes", DEFAULT_MAX_DOCUMENT_BYTES),
+            max_pages=number("maxPages", DEFAULT_MAX_PAGES),
+            max_characters=number("maxCharacters", DEFAULT_MAX_CHARACTERS),
+            max_extract_seconds=number("maxExtractSeconds", DEFAULT_MAX_EXTRACT_SECONDS),
+            model_concurrency=number("modelConcurrency", DEFAULT_MODEL_CONCURRENCY),
+            alarm_email=text("alarmEmail", "") or None,
         )
 
 

@@ -55,7 +55,7 @@ MODEL_THROTTLE_PERIODS = 3
 CLOUDWATCH = "cloudwatch.amazonaws.com"
 # What CloudWatch needs on a customer-managed key to publish to a topic it encrypts (the
 # AWS managed key aws/sns cannot grant it, so alarms cannot use such a topic at all).
-KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey*")
+KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
 # Textract's text-detection operations, as the Operation dimension of AWS/Textract names them.
 TEXTRACT_OPERATIONS = ("StartDocumentTextDetection", "GetDocumentTextDetection")
 

@@ -3,6 +3,13 @@
 cdk-nag 3 runs as a policy-validation plugin: an unacknowledged finding makes synth raise
 `ValidationFailed` and writes cdk.out/validation-report.json. New resources therefore
 either comply or come with an acknowledgment here that says why.
+
+What remains acknowledged: resource wildcards where AWS offers no resource ARN (X-Ray,
+Textract text detection, CloudWatch Logs delivery), object keys that hold the document id
+(known only at run time), an inference profile's models in any of its regions, the
+dead-letter queues having no dead-letter queue, and task functions without a Lambda DLQ (they
+are invoked synchronously). The access-log bucket needs none: cdk-nag does not ask a bucket
+that receives server access logs to log its own access.
 """
 
 from __future__ import annotations
@@ -13,9 +20,14 @@ from aws_cdk import Acknowledgment, CfnElement, Stack, Stage, Validations
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 from constructs import IConstruct
 
-_LAMBDA_BASIC_ROLE = (
-    "AwsSolutions::AwsSolutions-IAM4"
-    "[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]"
+_ANY_RESOURCE = "AwsSolutions::AwsSolutions-IAM5[Resource::*]"
+_XRAY = (
+    "X-Ray's PutTraceSegments and PutTelemetryRecords take no resource ARN (the service "
+    "authorization reference lists no resource types), so '*' is the only resource."
+)
+_TEXTRACT_GET = (
+    "Textract's GetDocumentTextDetection takes no resource ARN (the service authorization "
+    "reference lists no resource types), so '*' is the only resource."
 )
 
 
@@ -39,17 +51,28 @@ def _arn_pattern(stack: Stack, construct: IConstruct, suffix: str) -> str:
     return f"Resource::<{logical_id}.Arn>{suffix}"
 
 
-def acknowledge_bucket(bucket: IConstruct) -> None:
-    """The documents bucket has no server access logs yet."""
-    _acknowledge(
+def _object_keys(
+    stack: Stack, bucket: IConstruct, keys: Iterable[str], reason: str
+) -> list[tuple[str, str]]:
+    """IAM5 acknowledgements of object key patterns with a wildcard in the bucket `bucket`."""
+    return [
+        (
+            f"AwsSolutions::AwsSolutions-IAM5[{_arn_pattern(stack, bucket, '/' + key)}]",
+            f"Objects '{key}': {reason}",
+        )
+        for key in sorted(set(keys))
+        if "*" in key
+    ]
+
+
+def _artifact_keys(stack: Stack, bucket: IConstruct, keys: Iterable[str]) -> list[tuple[str, str]]:
+    return _object_keys(
+        stack,
         bucket,
-        [
-            (
-                "AwsSolutions::AwsSolutions-S1",
-                "Private, TLS-only, versioned bucket; every object is traced through its "
-                "execution and the documents table. Access logging is a later decision.",
-            )
-        ],
+        keys,
+        "'*' stands for the document id (the SHA-256 of the uploaded object's bucket, key "
+        "and ETag, computed by the state machine at run time); the rest of the key is fixed "
+        "by tasks/shared/storage.py.",
     )
 
 
@@ -66,72 +89,73 @@ def acknowledge_dead_letter_queue(queue: IConstruct) -> None:
 
 
 def acknowledge_task_function(
-    stack: Stack, function: IConstruct, bucket: IConstruct, extra: Iterable[str] = ()
+    stack: Stack,
+    function: IConstruct,
+    role: IConstruct,
+    bucket: IConstruct,
+    artifact_keys: Iterable[str],
+    upload_keys: Iterable[str] = (),
+    models: Iterable[str] = (),
+    *,
+    textract: bool = False,
 ) -> None:
-    """The task functions' role: CDK's grants on the bucket and the standard Lambda policies.
-
-    `extra` names further IAM5 wildcard resources (e.g. a Bedrock inference profile's models).
-    """
-    s3 = "CDK's bucket grants: reads of any object, writes under artifacts/ and results/."
+    """A task function, and its role: X-Ray (and Textract's results for `textract`), the
+    artifact keys it reads and writes, the uploaded documents it reads (`upload_keys`), and
+    for model tasks an inference profile's models (`models`, as cdk-nag names them)."""
     _acknowledge(
         function,
         [
-            (_LAMBDA_BASIC_ROLE, "Grants only writing the function's logs to CloudWatch Logs."),
-            (
-                "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-                "X-Ray trace segments take no ARN; neither does Textract's "
-                "GetDocumentTextDetection (Merge OCR Text only).",
-            ),
-            ("AwsSolutions::AwsSolutions-IAM5[Action::s3:GetBucket*]", s3),
-            ("AwsSolutions::AwsSolutions-IAM5[Action::s3:GetObject*]", s3),
-            ("AwsSolutions::AwsSolutions-IAM5[Action::s3:List*]", s3),
-            ("AwsSolutions::AwsSolutions-IAM5[Action::s3:Abort*]", s3),
-            (f"AwsSolutions::AwsSolutions-IAM5[{_arn_pattern(stack, bucket, '/*')}]", s3),
-            (
-                f"AwsSolutions::AwsSolutions-IAM5[{_arn_pattern(stack, bucket, '/artifacts/*')}]",
-                s3,
-            ),
-            (f"AwsSolutions::AwsSolutions-IAM5[{_arn_pattern(stack, bucket, '/results/*')}]", s3),
             (
                 "Serverless::Serverless-LambdaDLQ",
                 "Invoked synchronously by Step Functions, whose Catch sends every failure to "
                 "the pipeline's dead-letter queue; a Lambda DLQ applies to async calls only.",
+            )
+        ],
+    )
+    _acknowledge(
+        role,
+        [
+            (_ANY_RESOURCE, _XRAY + (" " + _TEXTRACT_GET if textract else "")),
+            *_artifact_keys(stack, bucket, artifact_keys),
+            *_object_keys(
+                stack,
+                bucket,
+                upload_keys,
+                "the uploaded documents under the incoming prefix, named by whoever uploads "
+                "them; Extract Text reads the one version each event names.",
             ),
             *(
                 (
                     f"AwsSolutions::AwsSolutions-IAM5[{resource}]",
-                    "An inference profile routes to its model in any of its regions.",
+                    "A cross-region inference profile routes each request to its model in "
+                    "one of the profile's regions, so the model's ARN has '*' as its region.",
                 )
-                for resource in extra
+                for resource in models
             ),
         ],
     )
 
 
 def acknowledge_state_machine(
-    stack: Stack, machine: IConstruct, bucket: IConstruct, functions: Iterable[IConstruct]
+    stack: Stack, machine: IConstruct, bucket: IConstruct, object_keys: Iterable[str]
 ) -> None:
-    """The state machine's role: log delivery, X-Ray, Textract, OCR inputs, function versions."""
+    """The state machine's role: log delivery, X-Ray, Textract and the OCR input files."""
     _acknowledge(
         machine,
         [
             (
-                "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-                "CloudWatch Logs delivery, X-Ray and Textract text detection "
-                "(Start/GetDocumentTextDetection) actions do not take resource ARNs.",
-            ),
-            (
-                "AwsSolutions::AwsSolutions-IAM5["
-                f"{_arn_pattern(stack, bucket, '/artifacts/*/ocr-input.*')}]",
-                "Textract reads each document's OCR input file with the state machine's "
-                "permissions; the key holds the document id, known only at run time.",
+                _ANY_RESOURCE,
+                "CloudWatch Logs delivery (logs:CreateLogDelivery and the other vended-log "
+                "actions Step Functions logging needs), X-Ray and Textract text detection "
+                "(Start/GetDocumentTextDetection) take no resource ARN.",
             ),
             *(
                 (
-                    f"AwsSolutions::AwsSolutions-IAM5[{_arn_pattern(stack, function, ':*')}]",
-                    "grant_invoke also allows the function's versions and aliases.",
+                    finding,
+                    "Textract reads each document's OCR input file with the state machine's "
+                    "permissions. " + reason,
                 )
-                for function in functions
+                for finding, reason in _artifact_keys(stack, bucket, object_keys)
             ),
         ],
     )

@@ -1,21 +1,35 @@
 """DocpipeStack: S3 → EventBridge → Step Functions (the ASL file) → Lambda tasks, Bedrock,
-DynamoDB, SQS dead-letter queue and SNS completion topic.
+DynamoDB, SQS dead-letter queues and SNS completion topic, all encrypted with one key.
 
 The state machine is the file statemachines/document_pipeline.asl.json, unchanged; the stack
 fills its `${Placeholders}` with ARNs and names only, and grants the machine exactly what the
-file's states call.
+file's states call. Each task function may read and write only the object keys it uses
+(`object_access`), and no policy statement allows a wildcard action.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy, Stack
+import jsii
+from aws_cdk import (
+    ArnFormat,
+    Aws,
+    CfnOutput,
+    CfnResource,
+    Duration,
+    IStableAnyProducer,
+    Lazy,
+    RemovalPolicy,
+    Stack,
+)
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
@@ -26,29 +40,102 @@ from constructs import Construct
 
 from infra.bundling import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, task_code
 from infra.config import PIPELINE_ASL, DocpipeConfig
+from infra.monitoring import PipelineMonitoring
 from infra.nag import (
-    acknowledge_bucket,
     acknowledge_dead_letter_queue,
     acknowledge_state_machine,
     acknowledge_task_function,
 )
 from infra.patterns import trigger_pattern
 from tasks.catalog import TASK_FUNCTIONS, TaskFunction
+from tasks.shared.storage import (
+    chunk_key,
+    chunk_summary_key,
+    ocr_input_key,
+    result_key,
+    summary_key,
+    text_key,
+)
 
 # Tasks that call the model (Bedrock Converse, which IAM authorizes as bedrock:InvokeModel).
+# Each runs with `modelConcurrency` reserved (and capped) concurrent executions.
 MODEL_TASKS = frozenset({"summarize_text", "combine_summaries", "classify_document"})
-# Tasks that read or write the documents table themselves (the others only get its name).
+# Tasks that write the documents table themselves, and what they call (store_results/task.py
+# only updates the item Register Document put).
 TABLE_TASKS = frozenset({"store_results"})
+TABLE_TASK_ACTIONS = ("dynamodb:UpdateItem",)
 # Tasks that read Textract's results (the state machine starts and polls the job).
 TEXTRACT_TASKS = frozenset({"merge_ocr_text"})
+# Tasks that read the labels file (DOCPIPE_LABELS_FILE), deployed as a layer.
+LABELS_TASKS = frozenset({"classify_document"})
 # Textract's text-detection actions support no resource-level permissions (the service
 # authorization reference lists no resource types for them): "*" is the only resource.
 TEXTRACT_START = "textract:StartDocumentTextDetection"
 TEXTRACT_GET = "textract:GetDocumentTextDetection"
+
+# Any document id, in the object key patterns below (IAM's `*` also spans "/").
+_ANY = "*"
 # What Textract reads, with the caller's (the state machine's) permissions.
-OCR_INPUT_KEYS = "artifacts/*/ocr-input.*"
-# Prefixes the tasks write under (tasks/shared/storage.py); they read the whole bucket.
-ARTIFACT_PREFIXES = ("artifacts/", "results/")
+OCR_INPUT_KEYS = ocr_input_key(_ANY, _ANY)
+
+# A layer's files are under /opt in the function's file system.
+LAYER_ROOT = "/opt"
+
+# What a principal needs on the key to read (S3 GetObject, DynamoDB items, Textract's read of
+# the OCR input) and to write (S3 PutObject, SQS SendMessage, SNS Publish: a new data key,
+# plus Decrypt, which SQS and SNS require of senders).
+KEY_READ = ("kms:Decrypt",)
+KEY_WRITE = ("kms:Decrypt", "kms:GenerateDataKey")
+# The account's own statement in the key policy: what IAM policies in the account may allow
+# on this symmetric encryption key. Listed instead of AWS's default `kms:*`, so that no
+# policy in the template has a wildcard action; a KMS action added by AWS later needs a line
+# here. Administration stays possible (PutKeyPolicy, ScheduleKeyDeletion...), so the key
+# can never become unmanageable.
+ACCOUNT_KEY_ACTIONS = (
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:CreateGrant",
+    "kms:Decrypt",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:RetireGrant",
+    "kms:RevokeGrant",
+    "kms:RotateKeyOnDemand",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
+)
+# CloudWatch Logs encrypting and reading the stack's log groups (AWS's documented key policy
+# for encrypted log groups, with its `Encrypt*`-style wildcards spelled out).
+LOGS_KEY_ACTIONS = (
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+)
+# How long Step Functions and SQS reuse a data key before asking KMS for a new one.
+DATA_KEY_REUSE = Duration.minutes(5)
 
 # Cross-region inference profile ids start with a geography; IAM then needs the profile's
 # ARN and the foundation model's ARN in whichever region the profile routes to.
@@ -60,6 +147,9 @@ TRIGGER_RETRY_ATTEMPTS = 10
 TRIGGER_MAX_EVENT_AGE = Duration.hours(4)
 
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+# Server access logs of the documents bucket: kept a year for audits, then expired.
+ACCESS_LOG_EXPIRATION = Duration.days(365)
+ACCESS_LOG_PREFIX = "documents-bucket/"
 
 # Top-level keys of an event pattern and the matching `events.EventPattern` arguments.
 _PATTERN_FIELDS = {
@@ -73,6 +163,49 @@ _PATTERN_FIELDS = {
     "time": "time",
     "version": "version",
 }
+
+
+@dataclass(frozen=True)
+class ObjectAccess:
+    """The object keys (IAM patterns) one task reads and writes in the documents bucket."""
+
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+    # Reads of a given version of an object (s3:GetObjectVersion as well as s3:GetObject).
+    version_reads: tuple[str, ...] = ()
+
+    @property
+    def key_actions(self) -> tuple[str, ...]:
+        """What the task needs on the encryption key for these reads and writes."""
+        return KEY_WRITE if self.writes else KEY_READ
+
+
+def _siblings(key: str) -> str:
+    """Every key in the "directory" of `key`."""
+    return f"{key.rpartition('/')[0]}/*"
+
+
+def object_access(incoming_prefix: str) -> dict[str, ObjectAccess]:
+    """What each task reads and writes (tasks/<task>/task.py; key layout: tasks/shared/storage.py).
+
+    The uploaded document is read by the event's version id, under the incoming prefix.
+    """
+    text = text_key(_ANY)
+    chunks = _siblings(chunk_key(_ANY, 0))
+    chunk_summaries = _siblings(chunk_summary_key(_ANY, 0))
+    summary = summary_key(_ANY)
+    return {
+        "extract_text": ObjectAccess(
+            version_reads=(f"{incoming_prefix}*",), writes=(text, OCR_INPUT_KEYS)
+        ),
+        "merge_ocr_text": ObjectAccess(reads=(text,), writes=(text,)),
+        "chunk_text": ObjectAccess(reads=(text,), writes=(chunks,)),
+        # A chunk's partial summary in the Map, or the summary of a single-chunk document.
+        "summarize_text": ObjectAccess(reads=(chunks,), writes=(chunk_summaries, summary)),
+        "combine_summaries": ObjectAccess(reads=(chunk_summaries,), writes=(summary,)),
+        "classify_document": ObjectAccess(reads=(text, summary)),
+        "store_results": ObjectAccess(reads=(summary,), writes=(result_key(_ANY),)),
+    }
 
 
 def to_event_pattern(pattern: Mapping[str, Any]) -> events.EventPattern:
@@ -113,8 +246,44 @@ def bedrock_model_arns(stack: Stack, model_id: str) -> list[str]:
     return [f"arn:{partition}:bedrock:{stack.region}::foundation-model/{model_id}"]
 
 
+@jsii.implements(IStableAnyProducer)
+class _PolicyDependencies:
+    """The logical ids of a role's IAM policies, computed when the template is rendered."""
+
+    def __init__(self, role: iam.IRole) -> None:
+        self._role = role
+
+    def produce(self) -> Any:
+        stack = Stack.of(self._role)
+        policies = [
+            stack.get_logical_id(child)
+            for child in self._role.node.find_all()
+            if isinstance(child, iam.CfnPolicy)
+        ]
+        return policies or None  # no DependsOn at all rather than an empty one
+
+
+def depend_on_policies_only(resource: Construct, role: iam.IRole) -> None:
+    """Make `resource` wait for its role's policies, but not name the role in DependsOn.
+
+    Lambda and Step Functions make their resource depend on the whole role construct, so
+    DependsOn lists the role next to the `GetAtt` that already orders it (cfn-lint W3005).
+    The policies stay: nothing else makes the resource wait for them.
+    """
+    cfn = resource.node.default_child
+    if not isinstance(cfn, CfnResource):
+        raise TypeError(f"{resource.node.path} has no CloudFormation resource")
+    cfn.add_override("DependsOn", Lazy.any(_PolicyDependencies(role)))
+
+
 class DocpipeStack(Stack):
-    """The whole pipeline in one stack, configured by CDK context (see `DocpipeConfig`)."""
+    """The whole pipeline in one stack, configured by CDK context (see `DocpipeConfig`).
+
+    Attributes other constructs use: `encryption_key` (the customer-managed KMS key of every
+    resource that takes one), `bucket`, `access_log_bucket`, `table`, `dead_letter_queue`,
+    `trigger_dead_letter_queue`, `completion_topic`, `functions` (by task package),
+    `state_machine`, `config`.
+    """
 
     def __init__(
         self,
@@ -126,9 +295,10 @@ class DocpipeStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.config = config or DocpipeConfig.from_context(self.node)
+        self.encryption_key = self._encryption_key()
 
+        self.access_log_bucket = self._access_log_bucket()
         self.bucket = self._documents_bucket()
-        acknowledge_bucket(self.bucket)
         self.table = dynamodb.Table(
             self,
             "DocumentsTable",
@@ -139,6 +309,8 @@ class DocpipeStack(Stack):
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
+            encryption_key=self.encryption_key,
             removal_policy=RemovalPolicy.RETAIN,
         )
         self.dead_letter_queue = self._queue("DeadLetterQueue")
@@ -147,19 +319,126 @@ class DocpipeStack(Stack):
         self.trigger_dead_letter_queue = self._queue("TriggerDeadLetterQueue")
         for queue in (self.dead_letter_queue, self.trigger_dead_letter_queue):
             acknowledge_dead_letter_queue(queue)
+        # A consumer that subscribes an SQS queue encrypted with its own customer-managed key
+        # must let sns.amazonaws.com use that key (kms:GenerateDataKey, kms:Decrypt); this
+        # topic's key is only used by its publishers.
         self.completion_topic = sns.Topic(
-            self, "CompletionTopic", display_name="docpipe completions", enforce_ssl=True
+            self,
+            "CompletionTopic",
+            display_name="docpipe completions",
+            enforce_ssl=True,
+            master_key=self.encryption_key,
         )
 
         code = task_code()
-        self.functions = {task.package: self._task_function(task, code) for task in TASK_FUNCTIONS}
+        labels_layer = self._labels_layer()
+        self.functions = {
+            task.package: self._task_function(task, code, labels_layer) for task in TASK_FUNCTIONS
+        }
         self.state_machine = self._state_machine()
         self._grant_state_machine()
-        acknowledge_state_machine(self, self.state_machine, self.bucket, self.functions.values())
+        acknowledge_state_machine(self, self.state_machine, self.bucket, [OCR_INPUT_KEYS])
         self._trigger_rule()
+        self.monitoring = PipelineMonitoring(
+            self,
+            "Monitoring",
+            state_machine=self.state_machine,
+            functions=self.functions,
+            dead_letter_queue=self.dead_letter_queue,
+            trigger_dead_letter_queue=self.trigger_dead_letter_queue,
+            alarm_email=self.config.alarm_email,
+            encryption_key=self.encryption_key,
+        )
         self._outputs()
 
     # Resources
+
+    def _encryption_key(self) -> kms.Key:
+        """One customer-managed key for the bucket, table, queues, topic, log groups and the
+        state machine's execution history.
+
+        The account's IAM policies decide which of its principals may use it (the roles here
+        get kms:Decrypt and, where they write, kms:GenerateDataKey; people who upload
+        documents need kms:GenerateDataKey, and people who read results, queues or execution
+        history kms:Decrypt); the services that use it on their own behalf are named in the
+        key policy. Retained on `cdk destroy`, like the bucket and the table whose data it
+        encrypts.
+        """
+        logs_principal = iam.ServicePrincipal(f"logs.{self.region}.amazonaws.com")
+        log_groups = self.format_arn(
+            service="logs",
+            resource="log-group",
+            resource_name="*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        return kms.Key(
+            self,
+            "EncryptionKey",
+            description=f"{self.stack_name}: documents, artifacts, table, queues, topic, logs "
+            "and execution history",
+            enable_key_rotation=True,
+            alias=f"alias/{self.stack_name}",
+            removal_policy=RemovalPolicy.RETAIN,
+            policy=iam.PolicyDocument(
+                statements=[
+                    iam.PolicyStatement(
+                        sid="AccountIamPoliciesGrantUse",
+                        principals=[iam.AccountRootPrincipal()],
+                        actions=list(ACCOUNT_KEY_ACTIONS),
+                        resources=["*"],
+                    ),
+                    iam.PolicyStatement(
+                        sid="CloudWatchLogsEncryptsLogGroups",
+                        principals=[logs_principal],
+                        actions=list(LOGS_KEY_ACTIONS),
+                        resources=["*"],
+                        conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
+                    ),
+                    # The state machine's execution data, which its role encrypts, is
+                    # decrypted by log delivery on its way into the log group.
+                    iam.PolicyStatement(
+                        sid="LogDeliveryReadsStateMachineLogs",
+                        principals=[iam.ServicePrincipal("delivery.logs.amazonaws.com")],
+                        actions=["kms:Decrypt"],
+                        resources=["*"],
+                    ),
+                    # EventBridge sends the events it could not deliver to the trigger's
+                    # dead-letter queue: through SQS only.
+                    iam.PolicyStatement(
+                        sid="EventBridgeSendsToTriggerDeadLetterQueue",
+                        principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                        actions=list(KEY_WRITE),
+                        resources=["*"],
+                        conditions={
+                            "StringEquals": {"kms:ViaService": f"sqs.{self.region}.amazonaws.com"}
+                        },
+                    ),
+                ]
+            ),
+        )
+
+    def _access_log_bucket(self) -> s3.Bucket:
+        """Where S3 delivers the documents bucket's server access logs.
+
+        S3-managed encryption: server access log delivery supports only SSE-S3 as the
+        destination bucket's default encryption, not SSE-KMS.
+        """
+        return s3.Bucket(
+            self,
+            "AccessLogBucket",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="ExpireAccessLogs",
+                    expiration=ACCESS_LOG_EXPIRATION,
+                    abort_incomplete_multipart_upload_after=Duration.days(1),
+                )
+            ],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
 
     def _documents_bucket(self) -> s3.Bucket:
         bucket = s3.Bucket(
@@ -168,8 +447,13 @@ class DocpipeStack(Stack):
             versioned=True,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
-            encryption=s3.BucketEncryption.S3_MANAGED,
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.encryption_key,
+            # One data key per bucket and period instead of a KMS call per object.
+            bucket_key_enabled=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            server_access_logs_bucket=self.access_log_bucket,
+            server_access_logs_prefix=ACCESS_LOG_PREFIX,
             removal_policy=RemovalPolicy.RETAIN,
         )
         # `event_bridge_enabled=True` would add the BucketNotificationsHandler custom
@@ -186,12 +470,71 @@ class DocpipeStack(Stack):
             self,
             construct_id,
             retention_period=Duration.days(14),
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.encryption_key,
+            data_key_reuse=DATA_KEY_REUSE,
             enforce_ssl=True,
         )
 
-    def _task_function(self, task: TaskFunction, code: lambda_.Code) -> lambda_.Function:
+    def _log_group(self, construct_id: str, name: str | None = None) -> logs.LogGroup:
+        return logs.LogGroup(
+            self,
+            construct_id,
+            log_group_name=name,
+            retention=LOG_RETENTION,
+            encryption_key=self.encryption_key,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+
+    def _labels_layer(self) -> lambda_.LayerVersion:
+        """The configured labels file, alone in a layer (a file in the function at
+        `LAYER_ROOT`/<its name>); the task bundle and its hash stay the same for any file."""
+        path = self.config.labels_path
+        return lambda_.LayerVersion(
+            self,
+            "LabelsLayer",
+            description=f"Classification labels: {path.name}",
+            code=lambda_.Code.from_asset(str(path.parent), exclude=["*", ".*", f"!{path.name}"]),
+            compatible_runtimes=[LAMBDA_RUNTIME],
+            compatible_architectures=[LAMBDA_ARCHITECTURE],
+        )
+
+    def _task_environment(self) -> dict[str, str]:
+        """The environment every task function gets (read by tasks/shared/settings.py)."""
+        config = self.config
+        return {
+            "DOCPIPE_ARTIFACT_BUCKET": self.bucket.bucket_name,
+            "DOCPIPE_TABLE_NAME": self.table.table_name,
+            "DOCPIPE_MODEL_PROVIDER": "bedrock",
+            "DOCPIPE_MODEL_ID": config.model_id,
+            "DOCPIPE_BUDGET_MODEL_ID": config.budget_model_id,
+            "DOCPIPE_MAX_DOCUMENT_TOKENS": str(config.max_document_tokens),
+            "DOCPIPE_MAX_DOCUMENT_BYTES": str(config.max_document_bytes),
+            "DOCPIPE_MAX_PAGES": str(config.max_pages),
+            "DOCPIPE_MAX_CHARACTERS": str(config.max_characters),
+            "DOCPIPE_MAX_EXTRACT_SECONDS": str(config.max_extract_seconds),
+            "POWERTOOLS_SERVICE_NAME": "docpipe",
+            "POWERTOOLS_METRICS_NAMESPACE": "docpipe",
+        }
+
+    def _task_function(
+        self, task: TaskFunction, code: lambda_.Code, labels_layer: lambda_.ILayerVersion
+    ) -> lambda_.Function:
         name = function_id(task)
+        log_group = self._log_group(f"{name}Logs")
+        # Our own role: no AWSLambdaBasicExecutionRole (logs on "*"), only this log group.
+        role = iam.Role(
+            self,
+            f"{name}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Runs the {task.package} task",
+        )
+        environment = self._task_environment()
+        layers: list[lambda_.ILayerVersion] = []
+        if task.package in LABELS_TASKS:
+            layers.append(labels_layer)
+            labels_file = self.config.labels_path.name
+            environment["DOCPIPE_LABELS_FILE"] = f"{LAYER_ROOT}/{labels_file}"
         function = lambda_.Function(
             self,
             name,
@@ -200,38 +543,33 @@ class DocpipeStack(Stack):
             architecture=LAMBDA_ARCHITECTURE,
             handler=task.handler,
             code=code,
+            layers=layers,
             memory_size=task.memory_mb,
             timeout=Duration.seconds(task.timeout_seconds),
-            tracing=lambda_.Tracing.ACTIVE,
-            log_group=logs.LogGroup(
-                self,
-                f"{name}Logs",
-                retention=LOG_RETENTION,
-                removal_policy=RemovalPolicy.DESTROY,
+            reserved_concurrent_executions=(
+                self.config.model_concurrency if task.package in MODEL_TASKS else None
             ),
-            environment={
-                "DOCPIPE_ARTIFACT_BUCKET": self.bucket.bucket_name,
-                "DOCPIPE_TABLE_NAME": self.table.table_name,
-                "DOCPIPE_MODEL_PROVIDER": "bedrock",
-                "DOCPIPE_MODEL_ID": self.config.model_id,
-                "DOCPIPE_BUDGET_MODEL_ID": self.config.budget_model_id,
-                "DOCPIPE_MAX_DOCUMENT_TOKENS": str(self.config.max_document_tokens),
-                "POWERTOOLS_SERVICE_NAME": "docpipe",
-                "POWERTOOLS_METRICS_NAMESPACE": "docpipe",
-            },
+            tracing=lambda_.Tracing.ACTIVE,
+            role=role,
+            log_group=log_group,
+            environment=environment,
         )
-        self.bucket.grant_read(function)
-        for prefix in ARTIFACT_PREFIXES:
-            self.bucket.grant_put(function, f"{prefix}*")
+        log_group.grant_write(role)
+        access = object_access(self.config.incoming_prefix)[task.package]
+        self._grant_objects(role, access)
         if task.package in TABLE_TASKS:
-            self.table.grant_read_write_data(function)
+            role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=list(TABLE_TASK_ACTIONS), resources=[self.table.table_arn]
+                )
+            )
         if task.package in TEXTRACT_TASKS:
-            function.add_to_role_policy(
+            role.add_to_principal_policy(
                 iam.PolicyStatement(actions=[TEXTRACT_GET], resources=["*"])
             )
         wildcard_models: list[str] = []
         if task.package in MODEL_TASKS:
-            function.add_to_role_policy(
+            role.add_to_principal_policy(
                 iam.PolicyStatement(
                     actions=["bedrock:InvokeModel"],
                     resources=[
@@ -247,8 +585,39 @@ class DocpipeStack(Stack):
                     wildcard_models.append(
                         f"Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/{base_model}"
                     )
-        acknowledge_task_function(self, function, self.bucket, wildcard_models)
+        depend_on_policies_only(function, role)
+        acknowledge_task_function(
+            self,
+            function,
+            role,
+            self.bucket,
+            [*access.reads, *access.writes],
+            access.version_reads,
+            wildcard_models,
+            textract=task.package in TEXTRACT_TASKS,
+        )
         return function
+
+    def _grant_objects(self, role: iam.IRole, access: ObjectAccess) -> None:
+        """Exactly `access` on the documents bucket's objects, and the key for them."""
+        for actions, keys in (
+            (["s3:GetObject"], access.reads),
+            (["s3:GetObject", "s3:GetObjectVersion"], access.version_reads),
+            (["s3:PutObject"], access.writes),
+        ):
+            if keys:
+                role.add_to_principal_policy(
+                    iam.PolicyStatement(
+                        actions=actions,
+                        resources=[self.bucket.arn_for_objects(key) for key in keys],
+                    )
+                )
+        self._grant_key(role, access.key_actions)
+
+    def _grant_key(self, role: iam.IRole, actions: Sequence[str]) -> None:
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=list(actions), resources=[self.encryption_key.key_arn])
+        )
 
     def definition_substitutions(self) -> dict[str, str]:
         """Values for the ASL file's `${Placeholders}`: ARNs and names only."""
@@ -263,15 +632,12 @@ class DocpipeStack(Stack):
         return substitutions
 
     def _state_machine(self) -> sfn.StateMachine:
-        log_group = logs.LogGroup(
-            self,
+        log_group = self._log_group(
             "StateMachineLogs",
             # The vendedlogs prefix keeps CloudWatch's resource policy from growing per group.
-            log_group_name=f"/aws/vendedlogs/states/{self.stack_name}-DocumentPipeline",
-            retention=LOG_RETENTION,
-            removal_policy=RemovalPolicy.DESTROY,
+            name=f"/aws/vendedlogs/states/{self.stack_name}-DocumentPipeline",
         )
-        return sfn.StateMachine(
+        machine = sfn.StateMachine(
             self,
             "DocumentPipeline",
             definition_body=sfn.DefinitionBody.from_file(str(PIPELINE_ASL)),
@@ -284,21 +650,47 @@ class DocpipeStack(Stack):
                 include_execution_data=True,
             ),
         )
+        # The definition and the execution history (which holds the documents' summaries)
+        # under the stack's key. Set on the resource rather than through
+        # `CustomerManagedEncryptionConfiguration`, whose key policy statement has a wildcard
+        # action (kms:Decrypt*); the role gets the key through `_grant_state_machine`.
+        cfn_machine = machine.node.default_child
+        assert isinstance(cfn_machine, sfn.CfnStateMachine)
+        cfn_machine.encryption_configuration = sfn.CfnStateMachine.EncryptionConfigurationProperty(
+            type="CUSTOMER_MANAGED_KMS_KEY",
+            kms_key_id=self.encryption_key.key_arn,
+            kms_data_key_reuse_period_seconds=int(DATA_KEY_REUSE.to_seconds()),
+        )
+        return machine
 
     def _grant_state_machine(self) -> None:
         """Exactly what the ASL's states call: the task functions, two DynamoDB writes, the
-        dead-letter queue, the topic, and Textract text detection on the OCR input files."""
+        dead-letter queue, the topic, Textract text detection on the OCR input files, and
+        the key all of them (and the machine's own history) are encrypted with."""
         machine = self.state_machine
-        for function in self.functions.values():
-            function.grant_invoke(machine)
+        # The ASL calls the unqualified ARNs; grant_invoke would add every version (ARN:*).
+        machine.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"],
+                resources=[function.function_arn for function in self.functions.values()],
+            )
+        )
         machine.add_to_role_policy(
             iam.PolicyStatement(
                 actions=["dynamodb:PutItem", "dynamodb:UpdateItem"],
                 resources=[self.table.table_arn],
             )
         )
-        self.dead_letter_queue.grant_send_messages(machine)
-        self.completion_topic.grant_publish(machine)
+        machine.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["sqs:SendMessage"], resources=[self.dead_letter_queue.queue_arn]
+            )
+        )
+        machine.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["sns:Publish"], resources=[self.completion_topic.topic_arn]
+            )
+        )
         # Start Text Detection and its polling loop; Textract reads the OCR input file
         # with the state machine's permissions.
         machine.add_to_role_policy(
@@ -310,9 +702,20 @@ class DocpipeStack(Stack):
                 resources=[self.bucket.arn_for_objects(OCR_INPUT_KEYS)],
             )
         )
+        self._grant_key(machine.role, KEY_WRITE)
+        depend_on_policies_only(machine, machine.role)
 
     def _trigger_rule(self) -> events.Rule:
         pattern = trigger_pattern(self.bucket.bucket_name, self.config.incoming_prefix)
+        role = iam.Role(
+            self,
+            "TriggerRole",
+            assumed_by=iam.ServicePrincipal("events.amazonaws.com"),
+            description="Starts the document pipeline for uploaded documents",
+        )
+        # StartExecution of a machine encrypted with a customer-managed key encrypts the
+        # input: the caller needs a data key (and Decrypt).
+        self._grant_key(role, KEY_WRITE)
         return events.Rule(
             self,
             "DocumentUploaded",
@@ -322,6 +725,7 @@ class DocpipeStack(Stack):
             targets=[
                 targets.SfnStateMachine(
                     self.state_machine,
+                    role=role,
                     dead_letter_queue=self.trigger_dead_letter_queue,
                     retry_attempts=TRIGGER_RETRY_ATTEMPTS,
                     max_event_age=TRIGGER_MAX_EVENT_AGE,
@@ -337,6 +741,10 @@ class DocpipeStack(Stack):
             "DeadLetterQueueUrl": self.dead_letter_queue.queue_url,
             "TriggerDeadLetterQueueUrl": self.trigger_dead_letter_queue.queue_url,
             "DocumentsTableName": self.table.table_name,
+            "EncryptionKeyArn": self.encryption_key.key_arn,
+            "AccessLogBucketName": self.access_log_bucket.bucket_name,
+            "AlarmTopicArn": self.monitoring.alarm_topic.topic_arn,
+            "DashboardName": self.monitoring.dashboard.dashboard_name,
         }
         for name, value in outputs.items():
             CfnOutput(self, name, value=value)

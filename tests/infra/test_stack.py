@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,9 +14,23 @@ from aws_cdk import Token
 from aws_cdk.assertions import Match, Template
 
 from infra.bundling import LAMBDA_RUNTIME
-from infra.config import DEFAULT_MODEL_ID, PIPELINE_ASL, TRIGGER_PATTERN
-from infra.stack import MODEL_TASKS, TABLE_TASKS, DocpipeStack
+from infra.config import (
+    DEFAULT_MODEL_CONCURRENCY,
+    DEFAULT_MODEL_ID,
+    PIPELINE_ASL,
+    TRIGGER_PATTERN,
+)
+from infra.stack import (
+    LABELS_TASKS,
+    MODEL_TASKS,
+    TABLE_TASKS,
+    TEXTRACT_TASKS,
+    DocpipeStack,
+    object_access,
+)
 from tasks.catalog import RESOURCE_PLACEHOLDERS, TASK_FUNCTIONS
+from tasks.shared import storage
+from tasks.shared.labels import DEFAULT_LABELS_FILE
 
 Json = dict[str, Any]
 
@@ -27,6 +43,8 @@ INTEGRATIONS = {
     "arn:aws:states:::sqs:sendMessage": ("sqs:SendMessage", "QueueUrl"),
     "arn:aws:states:::sns:publish": ("sns:Publish", "TopicArn"),
 }
+# What a writer (SendMessage, Publish, PutItem...) needs on the key of what it writes.
+KEY_WRITE = {"kms:Decrypt", "kms:GenerateDataKey"}
 # AWS SDK integrations of services without resource-level permissions: granted on "*".
 SDK_INTEGRATIONS = {
     "arn:aws:states:::aws-sdk:textract:startDocumentTextDetection": (
@@ -72,6 +90,44 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def documents_bucket_id(resources: Json) -> str:
+    """The documents bucket: the versioned one (the other receives its access logs)."""
+    (bucket_id,) = [
+        logical_id
+        for logical_id, resource in resources.items()
+        if resource["Type"] == "AWS::S3::Bucket"
+        and "VersioningConfiguration" in resource["Properties"]
+    ]
+    return bucket_id
+
+
+def completion_topic_id(template: Template) -> str:
+    """The topic the ASL publishes to (other topics, such as an alarm topic, may exist)."""
+    _, machine = only(template.find_resources("AWS::StepFunctions::StateMachine"))
+    topic_id: str = machine["Properties"]["DefinitionSubstitutions"]["CompletionTopicArn"]["Ref"]
+    return topic_id
+
+
+def key_arn(template: Template) -> Json:
+    return {"Fn::GetAtt": [logical_id_of(template, "AWS::KMS::Key"), "Arn"]}
+
+
+def object_arn(bucket_id: str, key: str) -> Json:
+    return {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, f"/{key}"]]}
+
+
+def policy_statements(value: Any) -> Iterator[Json]:
+    """Every statement of every policy document anywhere in `value` (a template part)."""
+    if isinstance(value, dict):
+        if isinstance(value.get("Statement"), list) and "Version" in value:
+            yield from value["Statement"]
+        for item in value.values():
+            yield from policy_statements(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from policy_statements(item)
+
+
 def statements_of_role(resources: Json, role_id: str) -> Iterator[Json]:
     """Every statement of every AWS::IAM::Policy attached to the role `role_id`."""
     for resource in resources.values():
@@ -80,6 +136,14 @@ def statements_of_role(resources: Json, role_id: str) -> Iterator[Json]:
         if {"Ref": role_id} not in resource["Properties"]["Roles"]:
             continue
         yield from resource["Properties"]["PolicyDocument"]["Statement"]
+
+
+def role_actions(resources: Json, role_id: str) -> set[str]:
+    return {
+        action
+        for statement in statements_of_role(resources, role_id)
+        for action in as_list(statement["Action"])
+    }
 
 
 def granted(resources: Json, role_id: str, action: str) -> list[Any]:
@@ -136,30 +200,50 @@ def asl_task_calls(states: Json) -> Iterator[tuple[str, str]]:
             yield from asl_task_calls(branch["States"])
 
 
-# Bucket and trigger
+# Buckets and trigger
 
 
-def test_bucket_is_versioned_private_and_notifies_eventbridge_without_custom_resource(
-    template: Template,
+def test_documents_bucket_is_versioned_private_encrypted_logged_and_notifies_eventbridge(
+    template: Template, resources: Json
 ) -> None:
-    template.has_resource_properties(
-        "AWS::S3::Bucket",
+    bucket = resources[documents_bucket_id(resources)]["Properties"]
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert bucket["NotificationConfiguration"] == {
+        "EventBridgeConfiguration": {"EventBridgeEnabled": True}
+    }
+    assert bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
         {
-            "VersioningConfiguration": {"Status": "Enabled"},
-            "NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}},
-            "PublicAccessBlockConfiguration": {
-                "BlockPublicAcls": True,
-                "BlockPublicPolicy": True,
-                "IgnorePublicAcls": True,
-                "RestrictPublicBuckets": True,
+            "BucketKeyEnabled": True,
+            "ServerSideEncryptionByDefault": {
+                "SSEAlgorithm": "aws:kms",
+                "KMSMasterKeyID": key_arn(template),
             },
-            "BucketEncryption": Match.any_value(),
-        },
-    )
+        }
+    ]
+    log_bucket_id = bucket["LoggingConfiguration"]["DestinationBucketName"]["Ref"]
+    assert log_bucket_id != documents_bucket_id(resources)
     template.resource_count_is("Custom::S3BucketNotifications", 0)
+
+
+@pytest.mark.parametrize("which", ["documents", "access logs"])
+def test_buckets_refuse_plain_http(template: Template, resources: Json, which: str) -> None:
+    documents = documents_bucket_id(resources)
+    (bucket_id,) = [
+        logical_id
+        for logical_id, resource in resources.items()
+        if resource["Type"] == "AWS::S3::Bucket"
+        and (logical_id == documents) == (which == "documents")
+    ]
     template.has_resource_properties(
         "AWS::S3::BucketPolicy",
         {
+            "Bucket": {"Ref": bucket_id},
             "PolicyDocument": {
                 "Statement": Match.array_with(
                     [
@@ -171,15 +255,56 @@ def test_bucket_is_versioned_private_and_notifies_eventbridge_without_custom_res
                         )
                     ]
                 )
-            }
+            },
         },
     )
+
+
+def test_access_log_bucket_is_private_s3_encrypted_expiring_and_written_only_by_s3_logging(
+    template: Template, resources: Json
+) -> None:
+    documents = documents_bucket_id(resources)
+    log_bucket_id = resources[documents]["Properties"]["LoggingConfiguration"][
+        "DestinationBucketName"
+    ]["Ref"]
+    log_bucket = resources[log_bucket_id]
+    properties = log_bucket["Properties"]
+    # Server access log delivery supports SSE-S3 only as the destination's default encryption.
+    assert properties["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
+        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+    ]
+    assert all(properties["PublicAccessBlockConfiguration"].values())
+    (rule,) = properties["LifecycleConfiguration"]["Rules"]
+    assert rule["Status"] == "Enabled" and 0 < rule["ExpirationInDays"] <= 3650
+    assert log_bucket["DeletionPolicy"] == "Retain"
+    (policy,) = [
+        r
+        for r in resources.values()
+        if r["Type"] == "AWS::S3::BucketPolicy"
+        and r["Properties"]["Bucket"] == {"Ref": log_bucket_id}
+    ]
+    allows = [
+        s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"
+    ]
+    prefix = resources[documents]["Properties"]["LoggingConfiguration"]["LogFilePrefix"]
+    assert allows == [
+        {
+            "Action": "s3:PutObject",
+            "Condition": {
+                "ArnLike": {"aws:SourceArn": {"Fn::GetAtt": [documents, "Arn"]}},
+                "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+            },
+            "Effect": "Allow",
+            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Resource": object_arn(log_bucket_id, f"{prefix}*"),
+        }
+    ]
 
 
 def test_rule_pattern_is_the_pattern_file_with_bucket_and_prefix(
     template: Template, resources: Json
 ) -> None:
-    bucket_id = logical_id_of(template, "AWS::S3::Bucket")
+    bucket_id = documents_bucket_id(resources)
     text = TRIGGER_PATTERN.read_text(encoding="utf-8")
     assert PLACEHOLDER.findall(text) == ["BucketName", "IncomingPrefix"]
     expected = json.loads(
@@ -203,9 +328,13 @@ def test_rule_starts_the_state_machine_with_retries_and_a_dead_letter_queue(
     retry = target["RetryPolicy"]
     assert 0 < retry["MaximumRetryAttempts"] <= 185
     assert 60 <= retry["MaximumEventAgeInSeconds"] <= 86400
-    # EventBridge may start executions, and may write to the dead-letter queue.
+    # EventBridge may start executions (whose input it encrypts with the machine's key) ...
     events_role = target["RoleArn"]["Fn::GetAtt"][0]
-    assert {"Ref": machine_id} in granted(resources, events_role, "states:StartExecution")
+    assert granted(resources, events_role, "states:StartExecution") == [{"Ref": machine_id}]
+    for action in KEY_WRITE:
+        assert granted(resources, events_role, action) == [key_arn(template)]
+    assert role_actions(resources, events_role) == {"states:StartExecution", *KEY_WRITE}
+    # ... and may write to the dead-letter queue, and use its key through SQS.
     template.has_resource_properties(
         "AWS::SQS::QueuePolicy",
         {
@@ -218,6 +347,16 @@ def test_rule_starts_the_state_machine_with_retries_and_a_dead_letter_queue(
                                 "Action": "sqs:SendMessage",
                                 "Effect": "Allow",
                                 "Principal": {"Service": "events.amazonaws.com"},
+                                "Condition": {
+                                    "ArnEquals": {
+                                        "aws:SourceArn": {
+                                            "Fn::GetAtt": [
+                                                logical_id_of(template, "AWS::Events::Rule"),
+                                                "Arn",
+                                            ]
+                                        }
+                                    }
+                                },
                             }
                         )
                     ]
@@ -225,6 +364,95 @@ def test_rule_starts_the_state_machine_with_retries_and_a_dead_letter_queue(
             },
         },
     )
+    (statement,) = [
+        s for s in key_policy(template) if s.get("Principal") == {"Service": "events.amazonaws.com"}
+    ]
+    assert set(as_list(statement["Action"])) == KEY_WRITE
+    assert statement["Condition"] == {
+        "StringEquals": {
+            "kms:ViaService": {"Fn::Join": ["", ["sqs.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}
+        }
+    }
+
+
+# Encryption
+
+
+def key_policy(template: Template) -> list[Json]:
+    _, key = only(template.find_resources("AWS::KMS::Key"))
+    statements: list[Json] = key["Properties"]["KeyPolicy"]["Statement"]
+    return statements
+
+
+def test_one_customer_managed_key_rotated_retained_and_aliased(
+    template: Template, stack: DocpipeStack
+) -> None:
+    key_id, key = only(template.find_resources("AWS::KMS::Key"))
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert key["DeletionPolicy"] == key["UpdateReplacePolicy"] == "Retain"
+    _, alias = only(template.find_resources("AWS::KMS::Alias"))
+    assert alias["Properties"] == {
+        "AliasName": f"alias/{stack.stack_name}",
+        "TargetKeyId": {"Fn::GetAtt": [key_id, "Arn"]},
+    }
+    assert stack.resolve(stack.encryption_key.key_arn) == {"Fn::GetAtt": [key_id, "Arn"]}
+
+
+def test_every_resource_that_takes_a_key_uses_the_stack_key(
+    template: Template, resources: Json
+) -> None:
+    key = key_arn(template)
+    by_type = {
+        "AWS::DynamoDB::Table": lambda p: p["SSESpecification"]["KMSMasterKeyId"],
+        "AWS::SQS::Queue": lambda p: p["KmsMasterKeyId"],
+        "AWS::SNS::Topic": lambda p: p["KmsMasterKeyId"],
+        "AWS::Logs::LogGroup": lambda p: p["KmsKeyId"],
+        "AWS::StepFunctions::StateMachine": lambda p: p["EncryptionConfiguration"]["KmsKeyId"],
+    }
+    counts = dict.fromkeys(by_type, 0)
+    for resource in resources.values():
+        if resource["Type"] in by_type:
+            assert by_type[resource["Type"]](resource["Properties"]) == key, resource
+            counts[resource["Type"]] += 1
+    # The table, two queues, the completion topic (and an alarm topic, if any), a log group
+    # per function and the machine's, the machine.
+    assert counts.pop("AWS::SNS::Topic") >= 1
+    assert counts == {
+        "AWS::DynamoDB::Table": 1,
+        "AWS::SQS::Queue": 2,
+        "AWS::Logs::LogGroup": len(TASK_FUNCTIONS) + 1,
+        "AWS::StepFunctions::StateMachine": 1,
+    }
+    _, machine = only(template.find_resources("AWS::StepFunctions::StateMachine"))
+    assert machine["Properties"]["EncryptionConfiguration"]["Type"] == "CUSTOMER_MANAGED_KMS_KEY"
+
+
+def test_key_policy_lets_cloudwatch_logs_use_the_key_only_for_log_groups(
+    template: Template,
+) -> None:
+    (statement,) = [
+        s
+        for s in key_policy(template)
+        if "Fn::Join" in json.dumps(s.get("Principal", {})) and "logs." in json.dumps(s)
+    ]
+    assert statement["Principal"] == {
+        "Service": {"Fn::Join": ["", ["logs.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}
+    }
+    log_groups = statement["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    assert json.dumps(log_groups).endswith(':log-group:*"]]}')
+
+
+def test_no_policy_statement_allows_a_wildcard_action(resources: Json) -> None:
+    # Every policy document in the template: IAM policies, bucket, queue, topic and key
+    # policies. Deny statements (TLS only) may name whole services.
+    statements = list(policy_statements(resources))
+    assert len(statements) > 20
+    for statement in statements:
+        if statement["Effect"] != "Allow":
+            continue
+        assert "NotAction" not in statement, statement
+        for action in as_list(statement["Action"]):
+            assert "*" not in action, statement
 
 
 # Functions
@@ -244,6 +472,15 @@ def test_arm64_functions_on_the_runtime_with_the_catalog_handlers_and_sizes(
         assert properties["TracingConfig"] == {"Mode": "Active"}
 
 
+def test_model_functions_reserve_the_model_concurrency_and_the_others_do_not(
+    resources: Json,
+) -> None:
+    functions = functions_by_handler(resources)
+    for task in TASK_FUNCTIONS:
+        reserved = functions[task.handler][1]["Properties"].get("ReservedConcurrentExecutions")
+        assert reserved == (DEFAULT_MODEL_CONCURRENCY if task.package in MODEL_TASKS else None)
+
+
 def test_functions_share_one_code_bundle(resources: Json) -> None:
     codes = {
         json.dumps(resource["Properties"]["Code"], sort_keys=True)
@@ -253,34 +490,169 @@ def test_functions_share_one_code_bundle(resources: Json) -> None:
     assert len(codes) == 1
 
 
+def common_environment(resources: Json, template: Template) -> Json:
+    return {
+        "DOCPIPE_ARTIFACT_BUCKET": {"Ref": documents_bucket_id(resources)},
+        "DOCPIPE_TABLE_NAME": {"Ref": logical_id_of(template, "AWS::DynamoDB::Table")},
+        "DOCPIPE_MODEL_PROVIDER": "bedrock",
+        "DOCPIPE_MODEL_ID": DEFAULT_MODEL_ID,
+        "DOCPIPE_BUDGET_MODEL_ID": "",
+        "DOCPIPE_MAX_DOCUMENT_TOKENS": "1500000",
+        "DOCPIPE_MAX_DOCUMENT_BYTES": str(50 * 1024 * 1024),
+        "DOCPIPE_MAX_PAGES": "2000",
+        "DOCPIPE_MAX_CHARACTERS": "20000000",
+        "DOCPIPE_MAX_EXTRACT_SECONDS": "240",
+        "POWERTOOLS_SERVICE_NAME": "docpipe",
+        "POWERTOOLS_METRICS_NAMESPACE": "docpipe",
+    }
+
+
 def test_function_environment(template: Template, resources: Json) -> None:
-    bucket_id = logical_id_of(template, "AWS::S3::Bucket")
-    table_id = logical_id_of(template, "AWS::DynamoDB::Table")
-    for _, function in functions_by_handler(resources).values():
-        assert function["Properties"]["Environment"]["Variables"] == {
-            "DOCPIPE_ARTIFACT_BUCKET": {"Ref": bucket_id},
-            "DOCPIPE_TABLE_NAME": {"Ref": table_id},
-            "DOCPIPE_MODEL_PROVIDER": "bedrock",
-            "DOCPIPE_MODEL_ID": DEFAULT_MODEL_ID,
-            "DOCPIPE_BUDGET_MODEL_ID": "",
-            "DOCPIPE_MAX_DOCUMENT_TOKENS": "1500000",
-            "POWERTOOLS_SERVICE_NAME": "docpipe",
-            "POWERTOOLS_METRICS_NAMESPACE": "docpipe",
-        }
+    expected = common_environment(resources, template)
+    functions = functions_by_handler(resources)
+    for task in TASK_FUNCTIONS:
+        variables = functions[task.handler][1]["Properties"]["Environment"]["Variables"]
+        if task.package in LABELS_TASKS:
+            assert variables == {**expected, "DOCPIPE_LABELS_FILE": "/opt/labels.json"}
+        else:
+            assert variables == expected
 
 
-def test_functions_read_the_bucket_and_write_only_artifacts_and_results(
+def test_only_classify_gets_the_labels_layer(template: Template, resources: Json) -> None:
+    layer_id, layer = only(template.find_resources("AWS::Lambda::LayerVersion"))
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.14"]
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    functions = functions_by_handler(resources)
+    for task in TASK_FUNCTIONS:
+        layers = functions[task.handler][1]["Properties"].get("Layers")
+        assert layers == ([{"Ref": layer_id}] if task.package in LABELS_TASKS else None)
+
+
+def test_labels_layer_holds_only_the_configured_file(
+    synth: Callable[..., DocpipeStack], tmp_path: Path
+) -> None:
+    # Given a labels file next to other files
+    labels = tmp_path / "labels" / "my-labels.json"
+    labels.parent.mkdir()
+    labels.write_text(DEFAULT_LABELS_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    (labels.parent / "notes.txt").write_text("not deployed", encoding="utf-8")
+    (labels.parent / ".hidden").write_text("not deployed", encoding="utf-8")
+
+    # When the stack is synthesized with it
+    out = tmp_path / "out"
+    stack = synth({"labelsFile": str(labels)}, outdir=out)
+    template = Template.from_stack(stack).to_json()
+
+    # Then the layer's asset is that file alone, and Classify Document reads it
+    (layer,) = [
+        r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::LayerVersion"
+    ]
+    asset = out / f"asset.{layer['Properties']['Content']['S3Key'].removesuffix('.zip')}"
+    assert sorted(p.name for p in asset.iterdir()) == ["my-labels.json"]
+    assert (asset / "my-labels.json").read_bytes() == labels.read_bytes()
+    (classify,) = [
+        r
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Function"
+        and r["Properties"]["Handler"] == "tasks.classify_document.handler.handler"
+    ]
+    variables = classify["Properties"]["Environment"]["Variables"]
+    assert variables["DOCPIPE_LABELS_FILE"] == "/opt/my-labels.json"
+
+
+def test_object_access_patterns_match_the_keys_the_tasks_use() -> None:
+    access = object_access("incoming/")
+    assert set(access) == {task.package for task in TASK_FUNCTIONS}
+    doc = "0123abcd"
+
+    def allowed(task: str, key: str, kind: str) -> bool:
+        entry = access[task]
+        patterns = {
+            "read": entry.reads + entry.version_reads,
+            "version": entry.version_reads,
+            "write": entry.writes,
+        }[kind]
+        return any(fnmatch.fnmatchcase(key, pattern) for pattern in patterns)
+
+    # tasks/<task>/task.py, key by key
+    assert allowed("extract_text", "incoming/a b+c (1).pdf", "version")
+    assert allowed("extract_text", storage.text_key(doc), "write")
+    assert allowed("extract_text", storage.ocr_input_key(doc, "pdf"), "write")
+    assert allowed("merge_ocr_text", storage.text_key(doc), "read")
+    assert allowed("merge_ocr_text", storage.text_key(doc), "write")
+    assert allowed("chunk_text", storage.text_key(doc), "read")
+    assert allowed("chunk_text", storage.chunk_key(doc, 12), "write")
+    assert allowed("summarize_text", storage.chunk_key(doc, 12), "read")
+    assert allowed("summarize_text", storage.chunk_summary_key(doc, 12), "write")
+    assert allowed("summarize_text", storage.summary_key(doc), "write")
+    assert allowed("combine_summaries", storage.chunk_summary_key(doc, 12), "read")
+    assert allowed("combine_summaries", storage.summary_key(doc), "write")
+    assert allowed("classify_document", storage.text_key(doc), "read")
+    assert allowed("classify_document", storage.summary_key(doc), "read")
+    assert allowed("store_results", storage.summary_key(doc), "read")
+    assert allowed("store_results", storage.result_key(doc), "write")
+    # ... and nothing beyond: no task writes the uploads, reads results, or overwrites text
+    # it does not produce.
+    for task in access:
+        assert not allowed(task, "incoming/x.pdf", "write")
+        assert not allowed(task, storage.result_key(doc), "read")
+    assert not allowed("classify_document", storage.summary_key(doc), "write")
+    assert not allowed("chunk_text", storage.text_key(doc), "write")
+    assert not allowed("store_results", storage.text_key(doc), "read")
+
+
+def test_each_function_gets_exactly_its_object_access_and_key_use(
     template: Template, resources: Json
 ) -> None:
-    bucket_arn = {"Fn::GetAtt": [logical_id_of(template, "AWS::S3::Bucket"), "Arn"]}
-    for _, function in functions_by_handler(resources).values():
+    bucket_id = documents_bucket_id(resources)
+    access = object_access("incoming/")
+    functions = functions_by_handler(resources)
+    for task in TASK_FUNCTIONS:
+        role = role_of(functions[task.handler][1])
+        entry = access[task.package]
+        expected = {
+            *(("s3:GetObject", key) for key in entry.reads + entry.version_reads),
+            *(("s3:GetObjectVersion", key) for key in entry.version_reads),
+            *(("s3:PutObject", key) for key in entry.writes),
+        }
+        actual = {
+            (action, json.dumps(target))
+            for statement in statements_of_role(resources, role)
+            for action in as_list(statement["Action"])
+            if action.startswith("s3:")
+            for target in as_list(statement["Resource"])
+        }
+        assert actual == {(a, json.dumps(object_arn(bucket_id, k))) for a, k in expected}, task
+        key_actions = {a for a in role_actions(resources, role) if a.startswith("kms:")}
+        assert key_actions == set(entry.key_actions), task
+        for action in key_actions:
+            assert granted(resources, role, action) == [key_arn(template)]
+
+
+def test_function_roles_allow_only_their_services(template: Template, resources: Json) -> None:
+    functions = functions_by_handler(resources)
+    for task in TASK_FUNCTIONS:
+        _, function = functions[task.handler]
         role = role_of(function)
-        assert {"Fn::Join": ["", [bucket_arn, "/*"]]} in granted(resources, role, "s3:GetObject*")
-        assert granted(resources, role, "s3:PutObject") == [
-            {"Fn::Join": ["", [bucket_arn, "/artifacts/*"]]},
-            {"Fn::Join": ["", [bucket_arn, "/results/*"]]},
-        ]
-        assert granted(resources, role, "s3:DeleteObject*") == []
+        assert "ManagedPolicyArns" not in resources[role]["Properties"]
+        services = {a for a in role_actions(resources, role) if not a.startswith(("s3:", "kms:"))}
+        expected = {
+            "xray:PutTraceSegments",
+            "xray:PutTelemetryRecords",
+            "logs:CreateLogStream",
+            "logs:PutLogEvents",
+        }
+        if task.package in MODEL_TASKS:
+            expected.add("bedrock:InvokeModel")
+        if task.package in TABLE_TASKS:
+            expected.add("dynamodb:UpdateItem")
+        if task.package in TEXTRACT_TASKS:
+            expected.add("textract:GetDocumentTextDetection")
+        assert services == expected, task.package
+        # Logs go to the function's own log group only.
+        log_group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
+            assert granted(resources, role, action) == [{"Fn::GetAtt": [log_group, "Arn"]}]
 
 
 def test_only_store_results_reaches_the_table(template: Template, resources: Json) -> None:
@@ -288,12 +660,12 @@ def test_only_store_results_reaches_the_table(template: Template, resources: Jso
     functions = functions_by_handler(resources)
     for task in TASK_FUNCTIONS:
         role = role_of(functions[task.handler][1])
-        writes = granted(resources, role, "dynamodb:PutItem")
-        reads = granted(resources, role, "dynamodb:GetItem")
+        table_actions = {a for a in role_actions(resources, role) if a.startswith("dynamodb:")}
         if task.package in TABLE_TASKS:
-            assert table_arn in writes and table_arn in reads
+            assert table_actions == {"dynamodb:UpdateItem"}
+            assert granted(resources, role, "dynamodb:UpdateItem") == [table_arn]
         else:
-            assert writes == reads == []
+            assert table_actions == set()
 
 
 def test_bedrock_is_allowed_on_the_configured_model_only_for_model_tasks(
@@ -325,6 +697,24 @@ def test_bedrock_is_allowed_on_the_configured_model_only_for_model_tasks(
                 assert "*" not in as_list(statement["Resource"])
 
 
+def test_no_resource_names_its_role_in_depends_on(resources: Json) -> None:
+    # cfn-lint W3005: the GetAtt on the role already orders the resource after it; the
+    # role's policies (which nothing references) stay in DependsOn.
+    for logical_id, resource in resources.items():
+        if resource["Type"] not in ("AWS::Lambda::Function", "AWS::StepFunctions::StateMachine"):
+            continue
+        role = role_of(resource)
+        depends_on = as_list(resource.get("DependsOn", []))
+        assert role not in depends_on, logical_id
+        policies = [
+            policy_id
+            for policy_id, policy in resources.items()
+            if policy["Type"] == "AWS::IAM::Policy"
+            and {"Ref": role} in policy["Properties"]["Roles"]
+        ]
+        assert policies and depends_on == policies, logical_id
+
+
 # State machine
 
 
@@ -344,6 +734,13 @@ def test_state_machine_is_standard_traced_and_logs_everything(template: Template
             "DefinitionS3Location": Match.any_value(),
         },
     )
+    # Log delivery decrypts the encrypted execution data on its way into the log group.
+    statements = [
+        s
+        for s in key_policy(template)
+        if s.get("Principal") == {"Service": "delivery.logs.amazonaws.com"}
+    ]
+    assert [s["Action"] for s in statements] == ["kms:Decrypt"]
 
 
 def test_definition_substitutions_match_the_asl_placeholders_both_ways(
@@ -361,12 +758,28 @@ def test_definition_substitutions_match_the_asl_placeholders_both_ways(
     assert substitutions["DocumentsTableName"] == {
         "Ref": logical_id_of(template, "AWS::DynamoDB::Table")
     }
-    topic_id = logical_id_of(template, "AWS::SNS::Topic")
-    assert substitutions["CompletionTopicArn"] == {"Ref": topic_id}
+    topic_id = substitutions["CompletionTopicArn"]["Ref"]
+    assert resources[topic_id]["Type"] == "AWS::SNS::Topic"
     queue_id = substitutions["DeadLetterQueueUrl"]["Ref"]
     assert resources[queue_id]["Type"] == "AWS::SQS::Queue"
     # Only ARNs and names are substituted: every value is a reference, never a literal.
     assert all(set(value) <= {"Ref", "Fn::GetAtt"} for value in substitutions.values())
+
+
+def encryption_key_of(resource: Json) -> Json | None:
+    """The KMS key (as the template refers to it) a table, queue, topic or bucket uses."""
+    properties = resource["Properties"]
+    if resource["Type"] == "AWS::DynamoDB::Table":
+        key: Json = properties["SSESpecification"]["KMSMasterKeyId"]
+        return key
+    if resource["Type"] in ("AWS::SQS::Queue", "AWS::SNS::Topic"):
+        key = properties["KmsMasterKeyId"]
+        return key
+    if resource["Type"] == "AWS::S3::Bucket":
+        (rule,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        key = rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"]
+        return key
+    return None
 
 
 def test_every_resource_the_asl_calls_is_granted_to_the_state_machine(
@@ -385,39 +798,53 @@ def test_every_resource_the_asl_calls_is_granted_to_the_state_machine(
         action = INTEGRATIONS[resource][0]
         expected = arn_of(resources, substitutions[placeholder])
         assert expected in granted(resources, role, action), (resource, placeholder)
+        # What the machine writes is encrypted: it may use that key to write.
+        target = resources[expected.get("Ref") or expected["Fn::GetAtt"][0]]
+        key = encryption_key_of(target)
+        if key is not None:
+            for key_action in KEY_WRITE:
+                assert key in granted(resources, role, key_action), (resource, key_action)
+    # Textract reads the OCR input, encrypted in the documents bucket, as this role.
+    bucket = resources[documents_bucket_id(resources)]
+    assert encryption_key_of(bucket) in granted(resources, role, "kms:Decrypt")
+    # And the machine encrypts its own execution history with the key it is configured with.
+    history_key = machine["Properties"]["EncryptionConfiguration"]["KmsKeyId"]
+    for key_action in KEY_WRITE:
+        assert history_key in granted(resources, role, key_action)
 
 
 def test_state_machine_role_has_nothing_beyond_what_the_asl_needs(
     template: Template, resources: Json
 ) -> None:
     _, machine = only(template.find_resources("AWS::StepFunctions::StateMachine"))
-    actions = {
-        action
-        for statement in statements_of_role(resources, role_of(machine))
-        for action in as_list(statement["Action"])
+    role = role_of(machine)
+    service_actions = {
+        a for a in role_actions(resources, role) if not a.startswith(("logs:", "xray:"))
     }
-    service_actions = {a for a in actions if not a.startswith(("logs:", "xray:"))}
     assert service_actions == {
         "lambda:InvokeFunction",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
         "sqs:SendMessage",
-        "sqs:GetQueueAttributes",
-        "sqs:GetQueueUrl",
         "sns:Publish",
         "textract:StartDocumentTextDetection",
         "textract:GetDocumentTextDetection",
         "s3:GetObject",
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
     }
+    # The seven functions as the ASL names them (unqualified ARNs), no versions or aliases.
+    assert sorted(map(json.dumps, granted(resources, role, "lambda:InvokeFunction"))) == sorted(
+        json.dumps({"Fn::GetAtt": [function_id, "Arn"]})
+        for function_id, _ in functions_by_handler(resources).values()
+    )
     # Textract reads only the OCR input files, with this role's permissions.
-    (bucket_id,) = [
-        k
-        for k, v in resources.items()
-        if v["Type"] == "AWS::S3::Bucket" and "VersioningConfiguration" in v["Properties"]
+    bucket_id = documents_bucket_id(resources)
+    assert granted(resources, role, "s3:GetObject") == [
+        object_arn(bucket_id, storage.ocr_input_key("*", "*"))
     ]
-    assert granted(resources, role_of(machine), "s3:GetObject") == [
-        {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/artifacts/*/ocr-input.*"]]}
-    ]
+    for action in KEY_WRITE:
+        assert granted(resources, role, action) == [key_arn(template)]
 
 
 # Table, queues, topic, outputs, environment
@@ -460,10 +887,42 @@ def test_queues_keep_messages_14_days_and_require_tls(template: Template) -> Non
         )
 
 
-def test_outputs_name_the_bucket_topic_state_machine_and_queue(template: Template) -> None:
+def test_topic_requires_tls(template: Template) -> None:
+    topic_id = completion_topic_id(template)
+    template.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "Topics": [{"Ref": topic_id}],
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Effect": "Deny",
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        )
+                    ]
+                )
+            },
+        },
+    )
+
+
+def test_outputs_name_every_resource_an_operator_uses(template: Template) -> None:
     outputs = template.to_json()["Outputs"]
-    for name in ("BucketName", "CompletionTopicArn", "StateMachineArn", "DeadLetterQueueUrl"):
+    for name in (
+        "BucketName",
+        "CompletionTopicArn",
+        "StateMachineArn",
+        "DeadLetterQueueUrl",
+        "TriggerDeadLetterQueueUrl",
+        "DocumentsTableName",
+        "EncryptionKeyArn",
+        "AccessLogBucketName",
+    ):
         assert name in outputs
+    assert outputs["EncryptionKeyArn"]["Value"] == key_arn(template)
 
 
 def test_stack_is_environment_agnostic(stack: DocpipeStack) -> None:
@@ -483,15 +942,26 @@ def configured(synth: Callable[..., DocpipeStack]) -> Json:
             "incomingPrefix": "inbox/",
             "budgetModelId": "amazon.nova-micro-v1:0",
             "maxDocumentTokens": 200000,
+            "maxDocumentBytes": "1048576",
+            "maxPages": 50,
+            "maxCharacters": 100000,
+            "maxExtractSeconds": 60,
+            "modelConcurrency": "3",
         }
     )
     resources: Json = Template.from_stack(stack).to_json()["Resources"]
     return resources
 
 
-def test_context_sets_the_incoming_prefix(configured: Json) -> None:
+def test_context_sets_the_incoming_prefix_and_what_extract_text_may_read(
+    configured: Json,
+) -> None:
     (rule,) = [r for r in configured.values() if r["Type"] == "AWS::Events::Rule"]
     assert rule["Properties"]["EventPattern"]["detail"]["object"]["key"] == [{"prefix": "inbox/"}]
+    functions = functions_by_handler(configured)
+    role = role_of(functions["tasks.extract_text.handler.handler"][1])
+    targets = granted(configured, role, "s3:GetObjectVersion")
+    assert targets == [object_arn(documents_bucket_id(configured), "inbox/*")]
 
 
 def test_context_inference_profile_grants_the_profile_and_its_model(configured: Json) -> None:
@@ -516,3 +986,16 @@ def test_context_budget_model_is_configured_and_granted(configured: Json) -> Non
         assert (":foundation-model/amazon.nova-micro-v1:0" in targets) == (
             task.package in MODEL_TASKS
         )
+
+
+def test_context_sets_the_limits_and_the_model_concurrency(configured: Json) -> None:
+    for task in TASK_FUNCTIONS:
+        _, function = functions_by_handler(configured)[task.handler]
+        properties = function["Properties"]
+        variables = properties["Environment"]["Variables"]
+        assert variables["DOCPIPE_MAX_DOCUMENT_BYTES"] == "1048576"
+        assert variables["DOCPIPE_MAX_PAGES"] == "50"
+        assert variables["DOCPIPE_MAX_CHARACTERS"] == "100000"
+        assert variables["DOCPIPE_MAX_EXTRACT_SECONDS"] == "60"
+        reserved = properties.get("ReservedConcurrentExecutions")
+        assert reserved == (3 if task.package in MODEL_TASKS else None)

@@ -146,3 +146,17 @@ def test_trigger_pattern_selects_object_created_under_the_prefix() -> None:
 def test_state_names_read_as_title_case_phrases(asl: dict[str, Any]) -> None:
     for name, _, _ in walk(asl["States"]):
         assert re.fullmatch(r"[A-Z][A-Za-z]*( [A-Z][A-Za-z]*)*|Send To DLQ", name), name
+
+
+def test_model_tasks_wait_longer_for_their_reserved_concurrency(asl: dict[str, Any]) -> None:
+    # The model functions have reserved concurrency (infra: modelConcurrency), so a burst of
+    # documents meets Lambda.TooManyRequestsException there: it gets a budget of its own,
+    # up to a minute between attempts, instead of the 30 s cap of the other Lambda errors.
+    for name, state, _ in walk(asl["States"]):
+        resource = json.dumps(state.get("Parameters", {}))
+        if any(p in resource for p in ("SummarizeText", "CombineSummaries", "ClassifyDocument")):
+            [busy] = [
+                r for r in state["Retry"] if "Lambda.TooManyRequestsException" in r["ErrorEquals"]
+            ]
+            assert busy["ErrorEquals"] == ["Lambda.TooManyRequestsException"], name
+            assert busy["MaxDelaySeconds"] >= 60 and busy["MaxAttempts"] == 6, name
