@@ -339,6 +339,7 @@ class DocpipeStack(Stack):
         self._grant_state_machine()
         acknowledge_state_machine(self, self.state_machine, self.bucket, [OCR_INPUT_KEYS])
         self._trigger_rule()
+        self._stopped_execution_rule()
         self.monitoring = PipelineMonitoring(
             self,
             "Monitoring",
@@ -732,6 +733,53 @@ class DocpipeStack(Stack):
                 )
             ],
         )
+
+    def _stopped_execution_rule(self) -> events.Rule:
+        """Executions that end without their Catch (timed out, aborted) go to the DLQ too.
+
+        The state machine's failure path records every failure it sees, but a state-machine
+        timeout or an abort ends the execution without running it. This rule puts the status
+        change event (execution ARN, input: the S3 event) in the pipeline's dead-letter queue,
+        so no document ends silently.
+        """
+        # The queue is passed as an imported reference: for a queue it owns, CDK would also
+        # add a key-policy statement with wildcard KMS actions for EventBridge. The key
+        # policy already lets EventBridge use the key through SQS; the queue policy
+        # statement CDK would have added is written here, scoped to this rule.
+        queue = sqs.Queue.from_queue_arn(
+            self, "DeadLetterQueueForStoppedExecutions", self.dead_letter_queue.queue_arn
+        )
+        rule = events.Rule(
+            self,
+            "ExecutionStopped",
+            description="Sends timed-out and aborted pipeline executions to the dead-letter queue.",
+            event_pattern=events.EventPattern(
+                source=["aws.states"],
+                detail_type=["Step Functions Execution Status Change"],
+                detail={
+                    "status": ["TIMED_OUT", "ABORTED"],
+                    "stateMachineArn": [self.state_machine.state_machine_arn],
+                },
+            ),
+            targets=[
+                targets.SqsQueue(
+                    queue,
+                    # Deliveries that fail even so land where failed triggers land.
+                    dead_letter_queue=self.trigger_dead_letter_queue,
+                    retry_attempts=TRIGGER_RETRY_ATTEMPTS,
+                    max_event_age=TRIGGER_MAX_EVENT_AGE,
+                )
+            ],
+        )
+        self.dead_letter_queue.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["sqs:SendMessage"],
+                resources=[self.dead_letter_queue.queue_arn],
+                conditions={"ArnEquals": {"aws:SourceArn": rule.rule_arn}},
+            )
+        )
+        return rule
 
     def _outputs(self) -> None:
         outputs = {

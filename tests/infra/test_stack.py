@@ -86,6 +86,15 @@ def logical_id_of(template: Template, cfn_type: str, props: Json | None = None) 
     return only(template.find_resources(cfn_type, {"Properties": props} if props else None))[0]
 
 
+def upload_rule(template: Template) -> tuple[str, Any]:
+    """(logical id, resource) of the rule that starts the pipeline on uploads."""
+    return only(
+        template.find_resources(
+            "AWS::Events::Rule", {"Properties": {"EventPattern": {"source": ["aws.s3"]}}}
+        )
+    )
+
+
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
@@ -312,7 +321,7 @@ def test_rule_pattern_is_the_pattern_file_with_bucket_and_prefix(
             "${IncomingPrefix}", "incoming/"
         )
     )
-    _, rule = only(template.find_resources("AWS::Events::Rule"))
+    _, rule = upload_rule(template)
     assert rule["Properties"]["EventPattern"] == expected
 
 
@@ -320,7 +329,7 @@ def test_rule_starts_the_state_machine_with_retries_and_a_dead_letter_queue(
     template: Template, resources: Json
 ) -> None:
     machine_id = logical_id_of(template, "AWS::StepFunctions::StateMachine")
-    _, rule = only(template.find_resources("AWS::Events::Rule"))
+    _, rule = upload_rule(template)
     (target,) = rule["Properties"]["Targets"]
     assert target["Arn"] == {"Ref": machine_id}
     queue_id = target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
@@ -351,7 +360,7 @@ def test_rule_starts_the_state_machine_with_retries_and_a_dead_letter_queue(
                                     "ArnEquals": {
                                         "aws:SourceArn": {
                                             "Fn::GetAtt": [
-                                                logical_id_of(template, "AWS::Events::Rule"),
+                                                upload_rule(template)[0],
                                                 "Arn",
                                             ]
                                         }
@@ -956,7 +965,12 @@ def configured(synth: Callable[..., DocpipeStack]) -> Json:
 def test_context_sets_the_incoming_prefix_and_what_extract_text_may_read(
     configured: Json,
 ) -> None:
-    (rule,) = [r for r in configured.values() if r["Type"] == "AWS::Events::Rule"]
+    (rule,) = [
+        r
+        for r in configured.values()
+        if r["Type"] == "AWS::Events::Rule"
+        and r["Properties"]["EventPattern"]["source"] == ["aws.s3"]
+    ]
     assert rule["Properties"]["EventPattern"]["detail"]["object"]["key"] == [{"prefix": "inbox/"}]
     functions = functions_by_handler(configured)
     role = role_of(functions["tasks.extract_text.handler.handler"][1])
@@ -999,3 +1013,24 @@ def test_context_sets_the_limits_and_the_model_concurrency(configured: Json) -> 
         assert variables["DOCPIPE_MAX_EXTRACT_SECONDS"] == "60"
         reserved = properties.get("ReservedConcurrentExecutions")
         assert reserved == (3 if task.package in MODEL_TASKS else None)
+
+
+def test_timed_out_and_aborted_executions_reach_the_dead_letter_queue(
+    template: Template, resources: Json
+) -> None:
+    machine_id, _ = only(template.find_resources("AWS::StepFunctions::StateMachine"))
+    rules = [
+        r
+        for r in resources.values()
+        if r["Type"] == "AWS::Events::Rule"
+        and r["Properties"]["EventPattern"].get("source") == ["aws.states"]
+    ]
+    [rule] = rules
+    pattern = rule["Properties"]["EventPattern"]
+    assert pattern["detail-type"] == ["Step Functions Execution Status Change"]
+    assert pattern["detail"]["status"] == ["TIMED_OUT", "ABORTED"]
+    assert pattern["detail"]["stateMachineArn"] == [{"Ref": machine_id}]
+    [target] = rule["Properties"]["Targets"]
+    queue_id = target["Arn"]["Fn::GetAtt"][0]
+    assert resources[queue_id]["Properties"].get("MessageRetentionPeriod") == 1209600
+    assert "Trigger" not in queue_id
