@@ -21,8 +21,11 @@ def load_labels(path: str | Path | None = None) -> LabelSet:
     """Read and validate a labels file (default: the bundled labels.json).
 
     Format: {"labels": [{"name", "description"}, ...], "fallback": "other",
-    "review_threshold": 0.x, "fallback_threshold": 0.x}. Raises ConfigurationError naming
-    the file and the problem.
+    "review_threshold": 0.x, "fallback_threshold": 0.x}. `review_threshold` is the
+    confidence below which a result is flagged for review; `fallback_threshold` is how far
+    (in cosine) the best label must stand above the average of the others for the local
+    model to pick it over the fallback. Raises ConfigurationError naming the file and the
+    problem.
     """
     file = Path(path) if path is not None else DEFAULT_LABELS_FILE
     try:

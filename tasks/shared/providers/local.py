@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tasks.chunk_text.chunking import estimate_tokens
 from tasks.shared.errors import ConfigurationError
 from tasks.shared.models import (
     Classification,
@@ -38,6 +39,7 @@ from tasks.shared.providers.text import (
     paragraphs,
     passage_units,
     point_units,
+    repeat_key,
     split_sentences,
     word_count,
 )
@@ -56,23 +58,63 @@ BATCH_SIZE = 64
 # At most this many sentences are embedded per call (about 1.5 s on 2 cores); beyond it a
 # TF-IDF score pre-selects. A 1,500-token chunk has about 60-80 sentences.
 MAX_EMBEDDED_UNITS = 256
+# Two sentences this similar say the same thing, so a summary takes at most one of them.
+# Measured on the pairs of a 76-page patient booklet and a 13-page paper: paraphrases
+# ("Surgery to remove the whole breast is called a mastectomy." / "In a mastectomy, the
+# whole breast is removed.") score 0.89-0.99; related but distinct statements (two dosing
+# schedules, two ways of getting a second opinion) 0.80-0.87, and below 0.85 none of the
+# pairs read as repeats.
 NEAR_DUPLICATE_COSINE = 0.85
+# ...and a sentence whose words are (nearly) all inside another one adds nothing to it,
+# whatever the embeddings say: "Call 13 11 20 for details." inside "Call Cancer Council
+# 13 11 20 for details." (cosine 0.39), or a definition repeated without its term (0.76).
+# 0.9 allows one extra word in ten; at 0.8, "Oestrogen is also present in men." and
+# "Progesterone is also present in men." (0.83) would count as one.
+NEAR_DUPLICATE_CONTAINMENT = 0.9
+# Containment is only telling for sentences of at least this many distinct words.
+CONTAINMENT_MIN_WORDS = 3
 # MMR trade-off between centrality and novelty with respect to the points already chosen.
 MMR_LAMBDA = 0.7
 # Classification reads at most this much of the text it is given (the caller passes the
 # summary and the document's beginning, about 3,000 characters) and this many sentences.
 CLASSIFY_MAX_CHARS = 8_000
 CLASSIFY_MAX_SENTENCES = 64
-# Softmax temperature over the label cosines. MiniLM cosines between a document and label
-# descriptions lie in about 0.0-0.6 and the winner's margin is typically 0.05-0.2; at 0.06
-# a margin of 0.1 gives the winner 5x the runner-up's probability. Chosen on 55 texts
-# (hand-written samples and openings of the shared corpus, 43 classified right): every
-# wrong answer scored below the 0.6 review threshold, 74% of the right ones above it.
+# How "no label fits" is decided. MiniLM gives every text some similarity to every label
+# description (placeholder Latin scores 0.24 with "contract", a short how-to 0.21 with
+# "manual"), so an absolute cosine cannot tell the two apart; how far the best label stands
+# above the others can. The fallback therefore competes as if it were a label, with the
+# larger of two cosines:
+# - the average cosine of the other labels plus `LabelSet.fallback_threshold`: the best
+#   label must stand out from the rest by that much (0.1 in labels.json: right answers
+#   stood 0.11-0.55 above the rest; placeholder slides, Lorem ipsum, a weather report, a
+#   crossword, a chess game and a knitting pattern 0.06-0.09);
+# - the cosine to the nearest of a few prototypes of text that is no document at all
+#   (below). Song lyrics and nursery rhymes otherwise read as fiction (0.36 "literature"),
+#   and a relative bar cannot catch that: they do look more like fiction than like a
+#   contract.
+# Prototypes that resemble a configured label (cosine >= OUT_OF_SCOPE_MAX_COSINE) are left
+# out, so a label set with a "recipe" label is not undercut.
+OUT_OF_SCOPE = (
+    "A cooking recipe. Ingredients: flour, eggs, butter and sugar. Stir, simmer, bake and serve.",
+    "Song lyrics with verses and a chorus. Oh baby, baby, dance all night, na na na, yeah yeah.",
+    "A horoscope. Your star sign this week: love, luck and money.",
+    "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.",
+)
+OUT_OF_SCOPE_MAX_COSINE = 0.5
+# Softmax temperature over the cosines (the fallback's included). The winner's margin over
+# the runner-up is typically 0.02-0.3; at 0.06 a margin of 0.1 gives the winner 5x the
+# runner-up's probability. Checked from 0.04 to 0.08 on 60 texts (35 hand-written samples
+# as in the tests, 8 held-out off-topic texts, 17 documents of the shared corpus as the
+# pipeline passes them: summary plus opening). At 0.06, 56 answers are right, and of the 42
+# at or above the 0.6 review threshold 40 are (the other two: a US Trustee handbook read as
+# legal text, a page in 300 languages read as "other"); at 0.05 a to-do list reached 0.61
+# as "invoice"; at 0.08 only 55% of the right answers cleared the threshold (0.06: 71%).
 CLASSIFY_TEMPERATURE = 0.06
 
 _FloatArray = npt.NDArray[np.float32]
 
 _TERM = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
+_WORDS = re.compile(r"\w+", re.UNICODE)
 
 # Function words carry no topic: leaving them out keeps the TF-IDF centroid on content.
 _STOPWORDS = frozenset(
@@ -199,31 +241,41 @@ def get_encoder() -> Encoder:
 
 
 # Label sets are few per process (the configured one, a test's own): no eviction needed.
-_label_cache: dict[LabelSet, _FloatArray] = {}
+_label_cache: dict[LabelSet, tuple[_FloatArray, _FloatArray]] = {}
 _label_lock = threading.Lock()
 
 
-def _label_vectors(labels: LabelSet) -> _FloatArray:
-    """One unit vector per label: the mean of its description's sentence embeddings.
+def _label_vectors(labels: LabelSet) -> tuple[_FloatArray, _FloatArray]:
+    """Unit vectors of the labels (one row each) and of the OUT_OF_SCOPE prototypes kept.
 
-    Averaging the sentences of a description (rather than embedding it whole) lets each
-    phrase pull on its own, which MiniLM rewards: a long description embedded in one go
-    drifts toward its most generic words. Cached per LabelSet (they are immutable).
+    A label's vector is the mean of its description's sentence embeddings. Averaging the
+    sentences of a description (rather than embedding it whole) lets each phrase pull on its
+    own, which MiniLM rewards: a long description embedded in one go drifts toward its most
+    generic words. Cached per LabelSet (they are immutable).
     """
     cached = _label_cache.get(labels)
     if cached is not None:
         return cached
-    encoder = get_encoder()
-    rows: list[_FloatArray] = []
-    for label in labels.labels:
-        phrases = _description_phrases(label.description) or [label.name.replace("_", " ")]
-        vectors = encoder.encode(phrases)
-        rows.append(_unit(vectors.mean(axis=0)))
-    matrix = np.vstack(rows).astype(np.float32)
+    matrix = _phrase_means(
+        [label.description or label.name.replace("_", " ") for label in labels.labels]
+    )
+    prototypes = _phrase_means(OUT_OF_SCOPE)
+    prototypes = prototypes[(prototypes @ matrix.T).max(axis=1) < OUT_OF_SCOPE_MAX_COSINE]
     matrix.setflags(write=False)
+    prototypes.setflags(write=False)
     with _label_lock:
-        _label_cache[labels] = matrix
-    return matrix
+        _label_cache[labels] = (matrix, prototypes)
+    return matrix, prototypes
+
+
+def _phrase_means(descriptions: Sequence[str]) -> _FloatArray:
+    """One unit row per description: the mean of its phrases' embeddings."""
+    encoder = get_encoder()
+    rows = [
+        _unit(encoder.encode(_description_phrases(text) or [text]).mean(axis=0))
+        for text in descriptions
+    ]
+    return np.vstack(rows).astype(np.float32)
 
 
 def _description_phrases(description: str) -> list[str]:
@@ -272,101 +324,189 @@ class LocalProvider:
     def classify(self, text: str, labels: LabelSet) -> Classification:
         """Zero-shot: cosine of the text's embedding to each label's description embedding.
 
-        The fallback label competes with a fixed cosine equal to `fallback_threshold`, so it
-        wins exactly when no label reaches the threshold; `scores` is the softmax over all
-        of `labels.names` and `confidence` the chosen label's share.
+        The fallback label competes as one more label, with a cosine set by
+        `fallback_threshold` relative to the other labels and by the OUT_OF_SCOPE
+        prototypes; `scores` is the softmax over all of `labels.names` and `confidence` the
+        chosen name's share. Only the configured names can come out: the text chooses
+        among them by its meaning, and sentences that address a model are not read.
         """
-        usage = TokenUsage(calls=1)
-        sentences = _classify_sentences(text)
+        # No tokens are billed offline; the estimate keeps the accounting comparable.
+        usage = TokenUsage(input_tokens=estimate_tokens(text), calls=1)
+        sentences = _classify_sentences(text, labels)
         if not sentences:
             # Nothing to read: the fallback, with no confidence, so it is sent to review.
             scores = {name: 0.0 for name in labels.names}
             scores[labels.fallback] = 1.0
             return Classification(labels.fallback, 0.0, scores, usage, self.model)
         document = _unit(get_encoder().encode(sentences).mean(axis=0))
-        cosines = (_label_vectors(labels) @ document).astype(np.float64)
-        logits = np.append(cosines, labels.fallback_threshold) / CLASSIFY_TEMPERATURE
-        probabilities = _softmax(logits)
-        best = int(np.argmax(cosines))
-        if cosines[best] < labels.fallback_threshold:
-            category, confidence = labels.fallback, float(probabilities[-1])
-        else:
-            category, confidence = labels.labels[best].name, float(probabilities[best])
+        label_vectors, prototypes = _label_vectors(labels)
+        cosines = (label_vectors @ document).astype(np.float64)
+        logits = np.append(cosines, _fallback_cosine(cosines, prototypes @ document, labels))
+        probabilities = _softmax(logits / CLASSIFY_TEMPERATURE)
+        best = int(np.argmax(logits))
         scores = {
             name: round(float(p), 4) for name, p in zip(labels.names, probabilities, strict=True)
         }
-        return Classification(category, round(confidence, 4), scores, usage, self.model)
+        return Classification(
+            labels.names[best], round(float(probabilities[best]), 4), scores, usage, self.model
+        )
 
     def _summarize_units(self, units: Sequence[Unit], max_chars: int) -> Summary:
-        usage = TokenUsage(calls=1)
+        usage = TokenUsage(input_tokens=sum(estimate_tokens(u.text) for u in units), calls=1)
         if not units or max_chars <= 0:
             return Summary(text="", points=[], usage=usage, model=self.model)
         if len(units) > MAX_EMBEDDED_UNITS:
             keep = preselect(tfidf_centrality([u.text for u in units]), MAX_EMBEDDED_UNITS)
             units = [units[i] for i in keep]
         vectors = get_encoder().encode([u.text for u in units])
-        distinct = _drop_near_duplicates(vectors)
-        units = [units[i] for i in distinct]
-        vectors = vectors[distinct]
-        centrality = vectors @ _unit(vectors.mean(axis=0))
-        chosen = _select(units, vectors, centrality, max_chars)
-        points = [KeyPoint(u.text, u.page_start, u.page_end) for u in chosen]
+        chosen = select_points([u.text for u in units], vectors, max_chars)
+        points = [KeyPoint(units[i].text, units[i].page_start, units[i].page_end) for i in chosen]
         points = fit_points(points, max_chars)
         return Summary(text=join_points(points), points=points, usage=usage, model=self.model)
 
 
-def _drop_near_duplicates(vectors: _FloatArray) -> list[int]:
-    """Indices to keep: each row unless it is a near-duplicate of an earlier kept row."""
-    similarity = vectors @ vectors.T
-    kept: list[int] = []
-    for i in range(len(vectors)):
-        if not kept or float(similarity[i, kept].max()) < NEAR_DUPLICATE_COSINE:
-            kept.append(i)
-    return kept
+def select_points(texts: Sequence[str], vectors: _FloatArray, max_chars: int) -> list[int]:
+    """Indices of the sentences to keep, in input order: greedy maximal marginal relevance
+    under the character budget, never two near-duplicates.
 
-
-def _select(
-    units: Sequence[Unit],
-    vectors: _FloatArray,
-    centrality: _FloatArray,
-    max_chars: int,
-) -> list[Unit]:
-    """Greedy maximal-marginal-relevance choice under the character budget, in doc order.
-
-    Plain top-centrality picks several sentences about the document's main topic; the
-    novelty term spreads the points over the document's other topics.
+    Centrality is the cosine to the sentences' centroid; the novelty term (MMR) spreads
+    the points over the document's topics instead of several on its main one. Sentences
+    that fit the remaining budget compete; once one is chosen, its near-duplicates (see
+    NEAR_DUPLICATE_COSINE and NEAR_DUPLICATE_CONTAINMENT) are out, so of two wordings the
+    more central one stays. When not one sentence fits, the most central is returned alone
+    for `fit_points` to trim.
     """
-    remaining = list(range(len(units)))
+    similarity = vectors @ vectors.T
+    centrality = vectors @ _unit(vectors.mean(axis=0))
+    duplicate = (similarity >= NEAR_DUPLICATE_COSINE) | (
+        word_containment(texts) >= NEAR_DUPLICATE_CONTAINMENT
+    )
+    np.fill_diagonal(duplicate, True)
+    lengths = np.array([len(t) for t in texts])
+    open_ = np.ones(len(texts), dtype=bool)
+    redundancy = np.zeros(len(texts), dtype=np.float32)
     chosen: list[int] = []
     used = 0
-    while remaining:
-        if chosen:
-            redundancy = (vectors[remaining] @ vectors[chosen].T).max(axis=1)
-        else:
-            redundancy = np.zeros(len(remaining), dtype=np.float32)
-        gains = MMR_LAMBDA * centrality[remaining] - (1 - MMR_LAMBDA) * redundancy
-        pick = remaining.pop(int(np.argmax(gains)))
-        extra = len(units[pick].text) + (len(POINT_SEPARATOR) if chosen else 0)
-        if used + extra <= max_chars:
-            chosen.append(pick)
-            used += extra
-    if not chosen:
-        # Not one sentence fits: return the most central one, fit_points truncates it.
-        chosen = [int(np.argmax(centrality))]
-    return [units[i] for i in sorted(chosen, key=lambda i: units[i].order)]
+    while True:
+        room = max_chars - used - (len(POINT_SEPARATOR) if chosen else 0)
+        candidates = open_ & (lengths <= room)
+        if not candidates.any():
+            break
+        gains = MMR_LAMBDA * centrality - (1 - MMR_LAMBDA) * redundancy
+        pick = int(np.argmax(np.where(candidates, gains, -np.inf)))
+        used = max_chars - room + int(lengths[pick])
+        chosen.append(pick)
+        open_ &= ~duplicate[pick]
+        redundancy = np.maximum(redundancy, similarity[pick])
+    return sorted(chosen) if chosen else [int(np.argmax(centrality))]
 
 
-def _classify_sentences(text: str) -> list[str]:
-    """The sentences the classifier reads: the first CLASSIFY_MAX_SENTENCES, headers removed.
+def word_containment(texts: Sequence[str]) -> npt.NDArray[np.float32]:
+    """Share of the smaller word set of each pair that the other text also holds (n x n).
+
+    Pairs where the smaller set has fewer than CONTAINMENT_MIN_WORDS words score 0.
+    """
+    vocabulary: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    for row, text in enumerate(texts):
+        for word in set(_WORDS.findall(text.lower())):
+            rows.append(row)
+            cols.append(vocabulary.setdefault(word, len(vocabulary)))
+    incidence = np.zeros((len(texts), max(1, len(vocabulary))), dtype=np.float32)
+    incidence[rows, cols] = 1.0
+    shared = incidence @ incidence.T
+    sizes = incidence.sum(axis=1)
+    smaller = np.minimum(sizes[:, None], sizes[None, :])
+    containment = shared / np.maximum(smaller, 1.0)
+    containment[smaller < CONTAINMENT_MIN_WORDS] = 0.0
+    return np.asarray(containment, dtype=np.float32)
+
+
+def _fallback_cosine(
+    cosines: npt.NDArray[np.float64], prototypes: npt.NDArray[np.floating[Any]], labels: LabelSet
+) -> float:
+    """The cosine the fallback label competes with (see OUT_OF_SCOPE).
+
+    The bar is relative to the labels other than the best one; with a single label there
+    are none, and `fallback_threshold` is an absolute cosine.
+    """
+    others = np.delete(cosines, int(np.argmax(cosines)))
+    bar = (float(others.mean()) if others.size else 0.0) + labels.fallback_threshold
+    if prototypes.size:
+        bar = max(bar, float(prototypes.max()))
+    return bar
+
+
+def _classify_sentences(text: str, labels: LabelSet) -> list[str]:
+    """The sentences the classifier reads: the first CLASSIFY_MAX_SENTENCES distinct ones,
+    headers, page numbers and sentences addressed to a model removed.
 
     Averaging sentence embeddings beat averaging 60- or 120-word windows on the hand-written
     samples (19/19 vs 17/19, smallest winning margin 0.08 vs -0.05): a window mixes an
-    address block with body text and lands between labels.
+    address block with body text and lands between labels. Each sentence counts once, so
+    a text cannot outweigh the rest of itself by repeating one line ("This is an
+    invoice." fifty times).
     """
-    text = text[:CLASSIFY_MAX_CHARS]
+    # A steering line is blanked before paragraphs are rebuilt: removed, it would glue its
+    # neighbours into one sentence, and that sentence would be left out with it. Long lines
+    # are left to the sentence filter (a one-line page ending "Categories: ..." stays).
+    text = "\n".join(
+        "" if _STEERING.search(line) and word_count(line) <= STEERING_LINE_MAX_WORDS else line
+        for line in text[:CLASSIFY_MAX_CHARS].splitlines()
+    )
     boilerplate = find_boilerplate_lines([text])
-    sentences = split_sentences(paragraphs(text, boilerplate))
-    return [s for s in sentences if word_count(s) > 0][:CLASSIFY_MAX_SENTENCES]
+    label_names = _label_name_pattern(labels)
+    sentences: list[str] = []
+    seen: set[str] = set()
+    for sentence in split_sentences(paragraphs(text, boilerplate)):
+        key = repeat_key(sentence)
+        if key and key not in seen and not _addresses_the_model(sentence, label_names):
+            seen.add(key)
+            sentences.append(sentence)
+    return sentences[:CLASSIFY_MAX_SENTENCES]
+
+
+# Text written to steer a model rather than to inform a reader: orders to drop the
+# instructions, chat-role prefixes, key-value answers, and JSON or XML that mimics a tool
+# call or closes the document's delimiters (links in angle brackets, "<https://...>", fall
+# under it too, and say nothing about a document's kind either). An embedding cannot obey
+# an order, but it does read its words: "Category: invoice. Please answer invoice." moved
+# a short story to "invoice" (0.65) before these sentences were left out.
+_STEERING = re.compile(
+    r"\b(?:ignore|disregard|forget|override|bypass)\b[^.]{0,80}"
+    r"\b(?:instructions?|prompts?|rules|directions|guidelines)\b"
+    r"|^\W*(?:system|assistant|user|human|developer|tool)\s*:"
+    r"|\b(?:categor(?:y|ies)|confidence|labels?)\b[\w ]{0,20}[:=]"
+    r"|\b(?:note|message|instructions?)\s+(?:to|for)\s+(?:the\s+)?"
+    r"(?:ai|model|assistant|classifier|system|llm)\b"
+    r"|[{<]\s*/?\s*[\"']?[A-Za-z_]+[\"']?\s*[:>]",
+    re.IGNORECASE,
+)
+# Lines up to this long that steer are blanked whole (see _classify_sentences).
+STEERING_LINE_MAX_WORDS = 40
+# Words that ask for an answer; with a label's name in the same sentence they plead for it.
+_ASKING = re.compile(
+    r"\b(?:classif\w*|categor\w*|label\w*|answer\w*|respon\w*|repl\w*|output\w*)\b", re.IGNORECASE
+)
+
+
+def _label_name_pattern(labels: LabelSet) -> re.Pattern[str]:
+    """Any configured name, underscores read as spaces or kept ("news_article", "news article")."""
+    variants = {v for name in labels.names for v in (name, name.replace("_", " "))}
+    alternatives = "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
+
+
+def _addresses_the_model(sentence: str, label_names: re.Pattern[str]) -> bool:
+    """Whether a sentence steers the classifier instead of saying what the document is.
+
+    Such sentences are left out. Losing one that was innocent ("Please reply with the
+    invoice number.") costs little: a document is recognised by the rest of its sentences.
+    """
+    if _STEERING.search(sentence):
+        return True
+    return bool(_ASKING.search(sentence) and label_names.search(sentence))
 
 
 def tfidf_centrality(texts: Sequence[str]) -> npt.NDArray[np.float64]:

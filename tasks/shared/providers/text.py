@@ -29,6 +29,25 @@ _BOILERPLATE_MAX_WORDS = 15
 # In lines this short, numbers are page numbers or dates: ignored when comparing lines.
 _NUMBERED_LINE_MAX_WORDS = 6
 _LINE_TRIM = " .,;:-|\u2013\u2014\u00b7\u2022"
+# Running headers and footers sit in the first or last few lines of a page: a title and a
+# chapter line above, a page number, a URL or a copyright line below.
+_PAGE_EDGE_LINES = 3
+# Inside a multi-page chunk, pages are only visible as blank-line blocks (chunk_text joins
+# paragraphs with blank lines), so a block's first and last lines also count as edges.
+_BLOCK_EDGE_LINES = 2
+# A running line repeats at the edges of at least this share of the pages between its first
+# and last occurrence: 0.5 for headers printed on alternate (left or right) pages, less a
+# margin for blank pages, chapter openers and full-page figures that carry none.
+_RUNNING_LINE_SHARE = 0.4
+_RUNNING_LINE_MIN_PAGES = 2
+_ROMAN = r"m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
+# A line that is nothing but a page number: "12", "- 4 -", "Page 3 of 10", "p. 7", "iv",
+# "3/10", "[5]".
+_PAGE_NUMBER_LINE = re.compile(
+    rf"[\s\-\u2013\u2014|.\[\]()]*(?:(?:page|pg\.?|p\.)\s*)?(?:\d{{1,5}}|(?=[ivxlcdm])(?:{_ROMAN}))"
+    rf"(?:\s*(?:of|/)\s*\d{{1,5}})?[\s\-\u2013\u2014|.\[\]()]*",
+    re.IGNORECASE,
+)
 # A line with no closing punctuation and at most this many words is a heading or a label,
 # when it is also this much shorter than the line after it.
 _HEADING_MAX_WORDS = 10
@@ -41,6 +60,8 @@ _CLOSING_QUOTES = "\"'\u201d\u2019"
 _OPENING_QUOTES = "\"'\u201c\u2018"
 _SENTENCE_END = (".", "!", "?", "\u2026", ")", "]", *_CLOSING_QUOTES)
 _TERMINAL = (*_SENTENCE_END, ":", ";")
+# A line or sentence ending like this goes on.
+_OPEN_ENDS = (",", "-", "\u2013", ";")
 
 _ABBREVIATION = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Mt|vs|etc|al|cf|approx|No|Nos|Fig|Figs|Eq|Vol|pp"
@@ -99,7 +120,9 @@ def find_boilerplate_lines(texts: Iterable[str]) -> frozenset[str]:
 
     These are running headers and footers (title, chapter, "Page n"): they repeat on every
     page and would otherwise dominate any centrality ranking (see the offline-models notes).
-    Twice is enough because a chunk spanning two pages holds its header twice.
+    This is the blunt rule for text whose pages cannot be told apart (the classifier's
+    input: summary plus opening); summaries use `find_running_lines`, which looks at page
+    edges only and so never cuts a repeated short line out of the middle of a sentence.
     """
     counts: Counter[str] = Counter()
     for text in texts:
@@ -110,30 +133,148 @@ def find_boilerplate_lines(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(key for key, count in counts.items() if count >= 2)
 
 
+def is_page_number_line(line: str) -> bool:
+    """Whether a line holds nothing but a page number ("7", "- 7 -", "Page 7 of 9", "vii")."""
+    return bool(_PAGE_NUMBER_LINE.fullmatch(line.strip()))
+
+
+def running_key(line: str) -> str:
+    """A comparison key for running headers and footers ("" for lines too long to be one).
+
+    Case, whitespace and all digits are ignored, and so is a Roman numeral at either end,
+    so "Annual Report 2023 | 14" and "Annual Report 2023 | 15", or "Preface vii" and
+    "Preface ix", give one key. Unlike `normalize_line`, digits are ignored in lines of any
+    length up to 15 words: only lines repeated at page edges are compared with this key.
+    """
+    words = " ".join(line.lower().split()).strip(_LINE_TRIM).split()
+    if not words or len(words) > _BOILERPLATE_MAX_WORDS:
+        return ""
+    for end in (0, -1):
+        if re.fullmatch(_ROMAN, words[end].strip(_LINE_TRIM)):
+            words[end] = "#"
+    return re.sub(r"\d+", "#", " ".join(words))
+
+
+def _edge_lines(lines: Sequence[str], *, multi_page: bool) -> list[str]:
+    """The lines where running headers and footers can stand (`lines` already collapsed).
+
+    A passage's first and last lines are page edges when it is one page. A passage of
+    several pages (a chunk) lost its page breaks, but they fall between blank-line blocks,
+    so each block's first and last lines count too. Lines of several words starting in
+    lower case are left out: they finish a sentence ("ovarian treatments." at the foot of
+    the page after a heading "Ovarian treatments"), while a lower-case footer is one token
+    (a URL).
+    """
+    filled = [i for i, line in enumerate(lines) if line]
+    chosen = set(filled[:_PAGE_EDGE_LINES] + filled[-_PAGE_EDGE_LINES:])
+    if multi_page:
+        block: list[int] = []
+        for i in [*range(len(lines)), len(lines)]:
+            if i < len(lines) and lines[i]:
+                block.append(i)
+                continue
+            chosen.update(block[:_BLOCK_EDGE_LINES] + block[-_BLOCK_EDGE_LINES:])
+            block = []
+    return [lines[i] for i in sorted(chosen) if not (lines[i][0].islower() and " " in lines[i])]
+
+
+def find_running_lines(passages: Sequence[Passage]) -> frozenset[str]:
+    """Running headers and footers of the passages' pages, as `running_key` keys.
+
+    A line is running when its key stands at page edges (see `_edge_lines`) on at least two
+    pages, and on at least 40% of the pages from its first to its last appearance: a book
+    title on every left page over 300 pages qualifies, a heading that opens two pages far
+    apart does not. A passage of n pages counts a key at most n times; as it does not show
+    on which of its pages, k appearances are taken to fill k pages from its first. Bare
+    page numbers need no repetition: `paragraphs` drops them anyway.
+    """
+    hits: dict[str, list[tuple[int, int]]] = {}
+    for passage in passages:
+        pages = max(1, passage.page_end - passage.page_start + 1)
+        lines = [" ".join(raw.split()) for raw in passage.text.splitlines()]
+        keys = Counter(running_key(line) for line in _edge_lines(lines, multi_page=pages > 1))
+        for key, count in keys.items():
+            if key:
+                hits.setdefault(key, []).append((passage.page_start, min(count, pages)))
+    running: set[str] = set()
+    for key, places in hits.items():
+        count = sum(n for _, n in places)
+        span = max(start + n for start, n in places) - min(start for start, _ in places)
+        if count >= _RUNNING_LINE_MIN_PAGES and count >= _RUNNING_LINE_SHARE * span:
+            running.add(key)
+    return frozenset(running)
+
+
 def _is_heading(line: str, following: str) -> bool:
     """Whether a line that starts a paragraph is a heading rather than its first line.
 
-    A heading is short and unpunctuated, and what follows starts afresh (a blank, or a
-    capitalised line clearly longer than it). The length test keeps the short first lines
-    of narrow columns, which also lack punctuation, attached to their sentence.
+    A heading is short and unpunctuated, and what follows starts afresh (a blank, a
+    capitalised line clearly longer than it, or another title-case line: a title page's
+    stack "Riverside Community Energy" / "Annual Review 2023"). The length test keeps the
+    short first lines of narrow columns, which also lack punctuation, attached to their
+    sentence.
     """
     if word_count(line) > _HEADING_MAX_WORDS or line.endswith((*_TERMINAL, ",", "-")):
         return False
     if not following:
         return True
+    if _is_title_case(line) and _is_title_case(following):
+        return True
     return not following[0].islower() and len(line) < _HEADING_LENGTH_RATIO * len(following)
 
 
-def paragraphs(text: str, boilerplate: frozenset[str] = frozenset()) -> list[str]:
+def _is_stray(line: str, following: str) -> bool:
+    """Whether a line at a page break that split a sentence is a header between its halves:
+    short, unpunctuated, not in lower case, and followed by the lower-case continuation.
+
+    As in `_is_heading`, it must also be clearly shorter than that continuation: a page
+    that opens a new sentence in a narrow column ("This booklet has been prepared to help
+    you understand more" / "about early breast cancer.") has a long first line.
+    """
+    return (
+        bool(following)
+        and following[0].islower()
+        and not line[0].islower()
+        and word_count(line) <= _HEADING_MAX_WORDS
+        and not line.endswith((*_TERMINAL, ",", "-"))
+        and len(line) < _HEADING_LENGTH_RATIO * len(following)
+    )
+
+
+def _is_title_case(line: str) -> bool:
+    """Short, unpunctuated, and every word of four letters or more capitalised."""
+    if word_count(line) > _HEADING_MAX_WORDS or line.endswith((*_TERMINAL, ",", "-")):
+        return False
+    return all(not w[0].islower() for w in line.split() if sum(c.isalpha() for c in w) >= 4)
+
+
+def paragraphs(
+    text: str, boilerplate: frozenset[str] = frozenset(), *, after_break: bool = False
+) -> list[str]:
     """Rebuild paragraphs from extracted text with hard line breaks.
 
-    Blank lines end a paragraph; boilerplate lines are dropped; a heading stands alone, so
-    it does not glue itself to the next sentence. Words hyphenated across a line break are
-    rejoined.
+    Blank lines end a paragraph, unless it stopped mid-sentence and the text goes on in
+    lower case (a page break inside a chunk); a short unpunctuated line standing between
+    the two halves (a section header) is dropped. `after_break` says the text before this
+    one stopped mid-sentence, so the same holds at its start. Bare page numbers and
+    `boilerplate` lines (keys from `find_boilerplate_lines` or `find_running_lines`) are
+    dropped; a heading stands alone, so it does not glue itself to the next sentence. Words
+    hyphenated across a line break are rejoined.
     """
     lines = [" ".join(raw.split()) for raw in text.translate(_INVISIBLE_HYPHENS).splitlines()]
-    if boilerplate:
-        lines = [line for line in lines if not line or normalize_line(line) not in boilerplate]
+    lines = [
+        line
+        for line in lines
+        if not line
+        or not (
+            is_page_number_line(line)
+            or (
+                boilerplate
+                and (normalize_line(line) in boilerplate or running_key(line) in boilerplate)
+            )
+        )
+    ]
+    filled = [line for line in lines if line]
     result: list[str] = []
     current: list[str] = []
 
@@ -142,12 +283,24 @@ def paragraphs(text: str, boilerplate: frozenset[str] = frozenset()) -> list[str
             result.append(" ".join(current))
             current.clear()
 
-    previous_done = True
+    previous_done = not after_break
+    gap = after_break
+    seen = 0  # non-empty lines so far
     for index, line in enumerate(lines):
         if not line:
-            flush()
-            previous_done = True
+            gap = True
             continue
+        seen += 1
+        if gap:
+            gap = False
+            if not previous_done and _is_stray(line, filled[seen] if seen < len(filled) else ""):
+                gap = True  # the break goes on after the header
+                continue
+            # A page break inside a chunk is a blank line (once the running lines around it
+            # are gone); a paragraph left unfinished and picked up in lower case goes on.
+            if previous_done or not line[0].islower():
+                flush()
+                previous_done = True
         following = lines[index + 1] if index + 1 < len(lines) else ""
         if previous_done and _is_heading(line, following):
             flush()
@@ -257,28 +410,80 @@ def _is_whole(sentence: str, *, last: bool) -> bool:
 
 
 def passage_units(passages: Sequence[Passage], *, min_words: int) -> list[Unit]:
-    """Candidate sentences of the passages, with boilerplate and exact repeats removed.
+    """Candidate sentences of the passages, with running lines and exact repeats removed.
 
+    A sentence cut by a page break (one passage per page) is rejoined and cites both pages.
     With `min_words=0` only empties, boilerplate and repeats are removed (the lenient pass
     used when the strict filters leave nothing).
     """
-    boilerplate = find_boilerplate_lines(p.text for p in passages)
+    running = find_running_lines(passages)
     units: list[Unit] = []
     seen: set[str] = set()
-    for passage in passages:
-        sentences = split_sentences(paragraphs(passage.text, boilerplate))
-        for index, sentence in enumerate(sentences):
-            if min_words and not (
-                is_content_sentence(sentence, min_words=min_words)
-                and _is_whole(sentence, last=index == len(sentences) - 1)
-            ):
-                continue
-            key = repeat_key(sentence)
-            if not key or key in seen:
-                continue
-            seen.add(key)
-            units.append(Unit(sentence, passage.page_start, passage.page_end, len(units)))
+    for text, page_start, page_end, last in _page_sentences(passages, running):
+        if min_words and not (
+            is_content_sentence(text, min_words=min_words) and _is_whole(text, last=last)
+        ):
+            continue
+        key = repeat_key(text)
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        units.append(Unit(text, page_start, page_end, len(units)))
     return units
+
+
+def _page_sentences(
+    passages: Sequence[Passage], running: frozenset[str]
+) -> list[tuple[str, int, int, bool]]:
+    """(sentence, page_start, page_end, last of its passage) in order, page breaks mended.
+
+    When a passage ends mid-sentence (see `_unfinished`) and the next passage, on the next
+    page, goes on in lower case (or the first ends on a comma or a dash), the two halves
+    are one sentence.
+    """
+    result: list[tuple[str, int, int, bool]] = []
+    previous: Passage | None = None
+    for passage in passages:
+        after_break = (
+            previous is not None
+            and passage.page_start == previous.page_end + 1
+            and _unfinished(result[-1][0])
+        )
+        sentences = split_sentences(paragraphs(passage.text, running, after_break=after_break))
+        if not sentences:
+            previous = None
+            continue
+        first = 0
+        if previous is not None and after_break and _continues(result[-1][0], sentences[0]):
+            tail = result[-1][0]
+            joined = (
+                tail[:-1] + sentences[0]
+                if _HYPHEN_BREAK.search(tail) and sentences[0][0].islower()
+                else f"{tail} {sentences[0]}"
+            )
+            result[-1] = (joined, previous.page_end, passage.page_start, len(sentences) == 1)
+            first = 1
+        last_index = len(sentences) - 1
+        for index in range(first, len(sentences)):
+            result.append(
+                (sentences[index], passage.page_start, passage.page_end, index == last_index)
+            )
+        previous = passage
+    return result
+
+
+def _unfinished(tail: str) -> bool:
+    """Whether a passage's last sentence was cut by the page break: unterminated, and too
+    long for a heading (a page may well end on the heading of the next one) or ending on a
+    comma or a dash."""
+    if tail.endswith(_SENTENCE_END):
+        return False
+    return word_count(tail) > _HEADING_MAX_WORDS or tail.endswith(_OPEN_ENDS)
+
+
+def _continues(tail: str, head: str) -> bool:
+    """Whether `head` (a passage's first sentence) finishes `tail`, which is unfinished."""
+    return head[0].islower() or tail.endswith(_OPEN_ENDS)
 
 
 def point_units(points: Iterable[KeyPoint]) -> list[Unit]:
