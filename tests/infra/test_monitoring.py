@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from aws_cdk.assertions import Template
 from cfnlint.api import lint
 from cfnlint.config import ManualArgs
 from constructs import IConstruct
+from templates import Json, only
 
 from infra.config import PIPELINE_ASL, TASKS_DIR
 from infra.monitoring import (
@@ -39,8 +40,6 @@ from tasks.shared.observability import (
     count_model_throttle,
     metrics,
 )
-
-Json = dict[str, Any]
 
 CONSTRUCT_ID = "MonitoringUnderTest"
 PREFIX = "DocpipeUnderTest"
@@ -112,12 +111,6 @@ def template(monitored: Monitored) -> Template:
 def resources(template: Template) -> Json:
     resources: Json = template.to_json()["Resources"]
     return resources
-
-
-def only(found: Mapping[str, Any]) -> tuple[str, Any]:
-    assert len(found) == 1, sorted(found)
-    ((logical_id, resource),) = found.items()
-    return logical_id, resource
 
 
 # The alarms

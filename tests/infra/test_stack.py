@@ -5,13 +5,14 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aws_cdk import Token
 from aws_cdk.assertions import Match, Template
+from templates import Json, only
 
 from infra.bundling import LAMBDA_RUNTIME
 from infra.config import (
@@ -31,8 +32,6 @@ from infra.stack import (
 from tasks.catalog import RESOURCE_PLACEHOLDERS, TASK_FUNCTIONS
 from tasks.shared import storage
 from tasks.shared.labels import DEFAULT_LABELS_FILE
-
-Json = dict[str, Any]
 
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*)\}")
 # The IAM action and the ARN-bearing parameter of each service integration the ASL may use.
@@ -73,13 +72,6 @@ def resources(template: Template) -> Json:
 
 
 # Helpers over the template
-
-
-def only(found: Mapping[str, Any]) -> tuple[str, Any]:
-    """The single (logical id, resource) in `found`."""
-    assert len(found) == 1, sorted(found)
-    ((logical_id, resource),) = found.items()
-    return logical_id, resource
 
 
 def logical_id_of(template: Template, cfn_type: str, props: Json | None = None) -> str:
