@@ -31,9 +31,20 @@ def classify(
     *,
     prefix_chars: int,
 ) -> dict[str, Any]:
-    """Classify on the summary plus the document's opening, never the full text."""
+    """Classify on the summary plus the document's opening, never the full text.
+
+    `needs_review` is true when the document's language is one the model does not read
+    (the local model reads English only): its confidence would not mean anything there.
+    """
     summary = Summary.from_dict(store.get_json(summary_key))
-    opening = document_opening(store.get_json(text_key)["pages"], prefix_chars)
+    artifact = store.get_json(text_key)
+    opening = document_opening(artifact["pages"], prefix_chars)
+    language = artifact.get("language")
+    unread_language = (
+        provider.languages is not None
+        and language is not None
+        and language not in provider.languages
+    )
     result = provider.classify(f"{summary.text}\n\n{opening}", labels)
     if result.category not in labels.names:
         # A provider bug must not leak an unconfigured category into results.
@@ -44,4 +55,8 @@ def classify(
         "threshold": labels.review_threshold,
         "scores": {name: round(float(v), 4) for name, v in result.scores.items()},
         "usage": result.usage.to_dict(),
+        "needs_review": unread_language,
+        "review_reason": f"language {language} is not read by {provider.name}"
+        if unread_language
+        else None,
     }

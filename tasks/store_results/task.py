@@ -48,6 +48,7 @@ def store_results(
         "category": classification["category"],
         "confidence": classification["confidence"],
         "review_required": bool(event["review_required"]),
+        "review_reason": classification.get("review_reason"),
         "scores": classification.get("scores", {}),
         "summary": summary.text,
         "key_points": [

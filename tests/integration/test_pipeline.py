@@ -222,3 +222,29 @@ def test_a_document_over_the_budget_runs_on_the_budget_model_when_configured() -
         model_ids = [p.get("model_id") for p in payloads if "model_id" in p]
         # Summarize Document and Classify Document both ran on the budget model.
         assert model_ids == ["cheap-model", "cheap-model"]
+
+
+GERMAN_LETTER = (
+    "Sehr geehrte Frau Becker,\n\n"
+    "vielen Dank für Ihre Anfrage vom 12. Oktober. Wir bestätigen hiermit, dass die "
+    "Reparatur der Heizungsanlage in Ihrer Wohnung am kommenden Dienstag stattfinden wird. "
+    "Unser Techniker wird zwischen acht und zwölf Uhr bei Ihnen sein. Bitte sorgen Sie "
+    "dafür, dass der Heizungsraum zugänglich ist. Die Kosten übernimmt die Hausverwaltung.\n\n"
+    "Mit freundlichen Grüßen\nThomas Weber\nHausverwaltung Lindenhof"
+)
+
+
+def test_a_document_in_a_language_the_local_model_cannot_read_goes_to_review(
+    engine: LocalEngine,
+) -> None:
+    output = run_one(engine, GERMAN_LETTER.encode(), "brief.txt")
+    assert output["review_required"] is True
+    result = engine.read_json(output["result_key"])
+    assert result["language"] == "de"
+    assert result["review_reason"] == "language de is not read by local"
+    assert "Flag For Review" in state_names(engine, output["execution_arn"])
+
+
+def test_an_english_document_has_no_review_reason(engine: LocalEngine) -> None:
+    output = run_one(engine, samples.invoice_pdf(), "invoice.pdf")
+    assert engine.read_json(output["result_key"])["review_reason"] is None

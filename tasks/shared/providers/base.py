@@ -13,6 +13,9 @@ class ModelProvider(Protocol):
     """What the summarize, combine and classify tasks need from a model."""
 
     name: str
+    # The document languages (ISO 639-1) the model reads, or None for any: outside them,
+    # Classify Document sends the result to review whatever its confidence.
+    languages: frozenset[str] | None
 
     def summarize(self, passages: Sequence[Passage], *, max_chars: int) -> Summary:
         """Summarize passages of one document into at most `max_chars` characters.

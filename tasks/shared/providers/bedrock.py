@@ -155,6 +155,7 @@ class BedrockProvider:
     """Summaries and classification with a Bedrock model through Converse (`bedrock`)."""
 
     name = "bedrock"
+    languages: frozenset[str] | None = None  # the supported models are multilingual
 
     def __init__(self, model_id: str, client: ConverseClient | None = None) -> None:
         if not model_id:

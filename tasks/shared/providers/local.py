@@ -297,6 +297,8 @@ class LocalProvider:
     """Extractive summaries and zero-shot classification, offline (provider `local`)."""
 
     name = "local"
+    # all-MiniLM-L6-v2 was trained on English: its scores on other languages mean little.
+    languages: frozenset[str] | None = frozenset({"en"})
 
     def __init__(self, *, model: str = PROVIDER_MODEL) -> None:
         self.model = model
