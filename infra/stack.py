@@ -48,6 +48,7 @@ from infra.nag import (
 )
 from infra.patterns import trigger_pattern
 from tasks.catalog import TASK_FUNCTIONS, TaskFunction
+from tasks.shared.model_ids import profile_base_model
 from tasks.shared.storage import (
     chunk_key,
     chunk_summary_key,
@@ -139,7 +140,6 @@ DATA_KEY_REUSE = Duration.minutes(5)
 
 # Cross-region inference profile ids start with a geography; IAM then needs the profile's
 # ARN and the foundation model's ARN in whichever region the profile routes to.
-_PROFILE_GEOGRAPHIES = ("us.", "eu.", "apac.", "global.", "ca.", "jp.", "au.", "us-gov.")
 
 # EventBridge → StartExecution failures are throttling or permissions: retry for a while,
 # then keep the event in the trigger's dead-letter queue instead of dropping it.
@@ -219,14 +219,6 @@ def to_event_pattern(pattern: Mapping[str, Any]) -> events.EventPattern:
 def function_id(task: TaskFunction) -> str:
     """Construct id of a task's function: its ASL placeholder without the `Arn` suffix."""
     return task.placeholder.removesuffix("Arn")
-
-
-def profile_base_model(model_id: str) -> str | None:
-    """The foundation model behind a cross-region inference profile id, else None."""
-    for geography in _PROFILE_GEOGRAPHIES:
-        if model_id.startswith(geography):
-            return model_id.removeprefix(geography)
-    return None
 
 
 def bedrock_model_arns(stack: Stack, model_id: str) -> list[str]:

@@ -7,16 +7,15 @@ its base model; a model the table does not know has cost None rather than a gues
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from tasks.shared.model_ids import base_model_id
 from tasks.shared.models import TokenUsage
 
 PRICES_FILE = Path(__file__).with_name("prices.json")
-_PROFILE_PREFIX = re.compile(r"^(?:us|eu|apac|us-gov|global|jp|au|ca)\.")
 _PER = 1_000_000
 
 
@@ -39,10 +38,7 @@ def price_table() -> dict[str, Any]:
 
 def prices_for(model_id: str) -> Prices | None:
     """The prices of `model_id` (an ARN's last part, a profile id or a base id), or None."""
-    name = model_id.rsplit("/", 1)[-1] if model_id.startswith("arn:") else model_id
-    entry = price_table()["models"].get(name) or price_table()["models"].get(
-        _PROFILE_PREFIX.sub("", name)
-    )
+    entry = price_table()["models"].get(base_model_id(model_id))
     return Prices(**entry) if entry else None
 
 

@@ -37,6 +37,7 @@ from tasks.shared.errors import (
     ModelThrottledError,
     ModelUnavailableError,
 )
+from tasks.shared.model_ids import base_model_id
 from tasks.shared.models import (
     Classification,
     KeyPoint,
@@ -338,9 +339,7 @@ class BedrockProvider:
 
 def supports_prompt_cache(model_id: str) -> bool:
     """Whether `model_id` (a base model, an inference profile or an ARN) takes a cachePoint."""
-    name = model_id.rsplit("/", 1)[-1]
-    base = re.sub(r"^(?:us|eu|apac|us-gov|global|jp|au|ca)\.", "", name)
-    return base.startswith(PROMPT_CACHE_MODELS)
+    return base_model_id(model_id).startswith(PROMPT_CACHE_MODELS)
 
 
 def summary_tool(first_page: int, last_page: int) -> dict[str, Any]:
