@@ -31,7 +31,7 @@ from moto import mock_aws
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
 from docpipe import moto_patches
-from docpipe.textract_emulator import TesseractTextDetection
+from docpipe.textract_emulator import INSTALL_TESSERACT, TesseractTextDetection
 from infra.config import PIPELINE_ASL as ASL_FILE
 from infra.patterns import substitute, trigger_pattern
 from tasks.catalog import TASK_FUNCTIONS
@@ -55,9 +55,8 @@ BEDROCK_OFFLINE = (
 )
 
 OCR_UNAVAILABLE = (
-    "Offline, OCR needs tesseract, which is not installed: install it with "
-    "`sudo apt-get install tesseract-ocr tesseract-ocr-eng` (Debian/Ubuntu) or "
-    "`brew install tesseract` (macOS), then run the document again (see README.md, OCR)."
+    f"Offline, OCR needs tesseract, which is not installed: install it with "
+    f"{INSTALL_TESSERACT}, then run the document again (see README.md, OCR)."
 )
 
 

@@ -8,7 +8,6 @@ text the pipeline would chunk.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from docpipe.engine import OCR_UNAVAILABLE
 from docpipe.textract_emulator import TesseractTextDetection
 from tasks.extract_text.extraction import ExtractedText, extract_text
 from tasks.extract_text.ocr_input import ocr_input
-from tasks.extract_text.task import configured_limits, language_of, page_ranges
+from tasks.extract_text.task import configured_limits, text_artifact, unread_without_ocr
 from tasks.merge_ocr_text.task import merge_ocr_text
 from tasks.shared.errors import BadInputError, OcrTimeoutError, OcrUnavailableError
 from tasks.shared.settings import Settings
@@ -38,16 +37,18 @@ class _EmulatedTextract:
 
 
 class _Artifact:
-    """One in-memory text artifact, for Merge OCR Text's store."""
+    """One in-memory text artifact, for Merge OCR Text's store: what it writes lands in
+    the dict it was given."""
 
     def __init__(self, value: dict[str, Any]) -> None:
         self.value = value
 
     def get_json(self, key: str) -> Any:
-        return self.value
+        return dict(self.value)
 
     def put_json(self, key: str, value: Any) -> None:
-        self.value = value
+        self.value.clear()
+        self.value.update(value)
 
 
 def describe_extraction(path: Path) -> dict[str, Any]:
@@ -61,19 +62,12 @@ def describe_extraction(path: Path) -> dict[str, Any]:
     try:
         data = path.read_bytes()
         extracted = extract_text(data, configured_limits(settings))
-        facts = _with_ocr(data, extracted, settings) if extracted.ocr_pages else None
+        facts = text_artifact(extracted)
+        if extracted.ocr_pages:
+            _with_ocr(data, extracted, facts, settings)
     except (BadInputError, OcrUnavailableError, OcrTimeoutError) as exc:
         result["error"] = {"type": type(exc).__name__, "message": str(exc)}
         return result
-    if facts is None:
-        facts = {
-            "media_type": extracted.media_type,
-            "extractor": extracted.extractor,
-            "characters": extracted.characters,
-            "language": language_of(extracted),
-            "pages": [asdict(page) for page in extracted.pages],
-            "ocr_pages": [],
-        }
     result.update(
         media_type=facts["media_type"],
         pages=len(facts["pages"]),
@@ -88,26 +82,15 @@ def describe_extraction(path: Path) -> dict[str, Any]:
     return result
 
 
-def _with_ocr(data: bytes, extracted: ExtractedText, settings: Settings) -> dict[str, Any]:
-    """The text artifact after OCR of `extracted.ocr_pages`, as the pipeline builds it."""
-    artifact = _Artifact(
-        {
-            "media_type": extracted.media_type,
-            "extractor": extracted.extractor,
-            "characters": extracted.characters,
-            "language": language_of(extracted),
-            "ocr_pages": list(extracted.ocr_pages),
-            "pages": [asdict(page) for page in extracted.pages],
-        }
-    )
+def _with_ocr(
+    data: bytes, extracted: ExtractedText, facts: dict[str, Any], settings: Settings
+) -> None:
+    """Fill `facts` (the text artifact) with the OCR of `extracted.ocr_pages`, as the
+    pipeline does, or list those pages unread when tesseract is not installed."""
     detection = TesseractTextDetection()
     if not detection.available():
-        if not extracted.has_text_beyond_ocr_pages:
-            raise OcrUnavailableError(
-                f"Pages {page_ranges(extracted.ocr_pages)} need OCR. {OCR_UNAVAILABLE}"
-            )
-        artifact.value["unread_pages"] = list(extracted.ocr_pages)
-        return artifact.value
+        facts["unread_pages"] = unread_without_ocr(extracted, OCR_UNAVAILABLE)
+        return
     body, _ = ocr_input(data, extracted)
     job_id = detection.start(body)
     deadline = time.monotonic() + OCR_TIMEOUT_SECONDS
@@ -118,8 +101,7 @@ def _with_ocr(data: bytes, extracted: ExtractedText, settings: Settings) -> dict
     merge_ocr_text(
         "text.json",
         job_id,
-        artifact,
+        _Artifact(facts),
         _EmulatedTextract(detection),
         max_characters=settings.max_characters,
     )
-    return artifact.value

@@ -27,8 +27,15 @@ import pypdfium2
 import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageOps, ImageSequence
 
+from tasks.extract_text.image import media_type_of
 from tasks.extract_text.pdf import PDFIUM_LOCK
 from tasks.shared.errors import OcrUnavailableError
+
+# How to install tesseract, for every message that says OCR is unavailable offline.
+INSTALL_TESSERACT = (
+    "`sudo apt-get install tesseract-ocr tesseract-ocr-eng` (Debian/Ubuntu) or "
+    "`brew install tesseract` (macOS)"
+)
 
 MODEL_VERSION = "1.0"
 MAX_RESULTS = 1000
@@ -37,7 +44,6 @@ PAGE_TIMEOUT_SECONDS = 120.0
 # otherwise take gigabytes of memory and minutes of OCR.
 MAX_PAGE_PIXELS = 10_000
 
-_IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")
 _PASSWORD_ERROR_CODES = frozenset({pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY})
 # Pillow reports damage as these (UnidentifiedImageError is an OSError).
 _IMAGE_ERRORS = (Image.DecompressionBombError, OSError, ValueError, SyntaxError)
@@ -105,8 +111,7 @@ class TesseractTextDetection:
             raise OcrUnavailableError(
                 f"Scanned pages need OCR, which runs offline with tesseract, but "
                 f"'{self._command}' is not installed or does not run. Install it with "
-                "`apt-get install tesseract-ocr tesseract-ocr-eng` (Debian, Ubuntu) or "
-                "`brew install tesseract` (macOS), then try again."
+                f"{INSTALL_TESSERACT}, then try again."
             )
         job_id = str(uuid.uuid4())
         with self._lock:
@@ -217,7 +222,7 @@ def _pages(document: bytes, dpi: int) -> Generator[Image.Image, None, None]:
     """Every page of the document as an image, in order."""
     if document.startswith(b"%PDF-"):
         yield from _pdf_pages(document, dpi)
-    elif document.startswith(_IMAGE_SIGNATURES):
+    elif media_type_of(document) is not None:
         yield from _image_pages(document)
     else:
         raise _JobFailedError(

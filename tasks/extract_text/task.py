@@ -50,6 +50,33 @@ def page_ranges(numbers: tuple[int, ...] | list[int]) -> str:
     return ", ".join(ranges)
 
 
+def text_artifact(extracted: ExtractedText, document_id: str | None = None) -> dict[str, Any]:
+    """The text artifact (`text.json`) of an extraction, before any OCR."""
+    return {
+        "document_id": document_id,
+        "media_type": extracted.media_type,
+        "extractor": extracted.extractor,
+        "encoding": extracted.encoding,
+        "characters": extracted.characters,
+        "language": language_of(extracted),
+        "ocr_pages": list(extracted.ocr_pages),
+        "unread_pages": [],
+        "pages": [asdict(page) for page in extracted.pages],
+    }
+
+
+def unread_without_ocr(extracted: ExtractedText, reason: str) -> list[int]:
+    """The pages left unread when OCR is unavailable: the document goes on with its other
+    pages, or fails with OcrUnavailableError (saying `reason`) when no other page has text."""
+    if not extracted.has_text_beyond_ocr_pages:
+        raise OcrUnavailableError(
+            f"Page{'s' if len(extracted.ocr_pages) > 1 else ''} "
+            f"{page_ranges(extracted.ocr_pages)} of the document have no text layer and "
+            f"need OCR, and no other page has text. {reason}"
+        )
+    return list(extracted.ocr_pages)
+
+
 def extract_document(
     document: DocumentRef, store: ArtifactStore, limits: ExtractionLimits, settings: Settings
 ) -> dict[str, Any]:
@@ -62,43 +89,25 @@ def extract_document(
     )
     extracted = extract_text(data, limits)
     ocr: dict[str, Any] = {"required": False, "pages": len(extracted.ocr_pages)}
-    unread: list[int] = []
+    artifact = text_artifact(extracted, document.id)
     if extracted.ocr_pages:
         if settings.ocr == OCR_TEXTRACT:
             body, extension = ocr_input(data, extracted)
-            key = ocr_input_key(document.id, extension)
-            store.put_bytes(key, body, extracted.media_type)
-            ocr.update(required=True, bucket=store.bucket, key=key)
-        elif not extracted.has_text_beyond_ocr_pages:
-            raise OcrUnavailableError(
-                f"Page{'s' if len(extracted.ocr_pages) > 1 else ''} "
-                f"{page_ranges(extracted.ocr_pages)} of the document have no text layer and "
-                f"need OCR, and no other page has text. {settings.ocr_unavailable_reason}"
-            )
+            input_key = ocr_input_key(document.id, extension)
+            store.put_bytes(input_key, body, extracted.media_type)
+            ocr.update(required=True, bucket=store.bucket, key=input_key)
         else:
-            unread = list(extracted.ocr_pages)
-    language = language_of(extracted)
+            artifact["unread_pages"] = unread_without_ocr(
+                extracted, settings.ocr_unavailable_reason
+            )
     key = text_key(document.id)
-    store.put_json(
-        key,
-        {
-            "document_id": document.id,
-            "media_type": extracted.media_type,
-            "extractor": extracted.extractor,
-            "encoding": extracted.encoding,
-            "characters": extracted.characters,
-            "language": language,
-            "ocr_pages": list(extracted.ocr_pages),
-            "unread_pages": unread,
-            "pages": [asdict(page) for page in extracted.pages],
-        },
-    )
+    store.put_json(key, artifact)
     return {
         "key": key,
         "media_type": extracted.media_type,
         "pages": len(extracted.pages),
         "characters": extracted.characters,
         "extractor": extracted.extractor,
-        "language": language,
+        "language": artifact["language"],
         "ocr": ocr,
     }
