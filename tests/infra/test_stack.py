@@ -78,6 +78,12 @@ def logical_id_of(template: Template, cfn_type: str, props: Json | None = None) 
     return only(template.find_resources(cfn_type, {"Properties": props} if props else None))[0]
 
 
+# A resource policy's statements include the Deny of requests without TLS.
+DENIES_WITHOUT_TLS = Match.array_with(
+    [Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})]
+)
+
+
 def upload_rule(template: Template) -> tuple[str, Any]:
     """(logical id, resource) of the rule that starts the pipeline on uploads."""
     return only(
@@ -245,18 +251,7 @@ def test_buckets_refuse_plain_http(template: Template, resources: Json, which: s
         "AWS::S3::BucketPolicy",
         {
             "Bucket": {"Ref": bucket_id},
-            "PolicyDocument": {
-                "Statement": Match.array_with(
-                    [
-                        Match.object_like(
-                            {
-                                "Effect": "Deny",
-                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                            }
-                        )
-                    ]
-                )
-            },
+            "PolicyDocument": {"Statement": DENIES_WITHOUT_TLS},
         },
     )
 
@@ -872,18 +867,7 @@ def test_queues_keep_messages_14_days_and_require_tls(template: Template) -> Non
             "AWS::SQS::QueuePolicy",
             {
                 "Queues": [{"Ref": queue_id}],
-                "PolicyDocument": {
-                    "Statement": Match.array_with(
-                        [
-                            Match.object_like(
-                                {
-                                    "Effect": "Deny",
-                                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                                }
-                            )
-                        ]
-                    )
-                },
+                "PolicyDocument": {"Statement": DENIES_WITHOUT_TLS},
             },
         )
 
@@ -894,18 +878,7 @@ def test_topic_requires_tls(template: Template) -> None:
         "AWS::SNS::TopicPolicy",
         {
             "Topics": [{"Ref": topic_id}],
-            "PolicyDocument": {
-                "Statement": Match.array_with(
-                    [
-                        Match.object_like(
-                            {
-                                "Effect": "Deny",
-                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                            }
-                        )
-                    ]
-                )
-            },
+            "PolicyDocument": {"Statement": DENIES_WITHOUT_TLS},
         },
     )
 
