@@ -246,24 +246,19 @@ def test_repair_turn_is_answered_again(client: Any, fake: ConverseFake) -> None:
     first = tool_use(client.converse(**request))
     assert first["input"]["points"][0]["page_start"] > 6  # outside the schema's bounds
 
-    request["messages"] += [
-        {"role": "assistant", "content": [{"toolUse": first}]},
-        {
-            "role": "user",
-            "content": [
-                {
-                    "toolResult": {
-                        "toolUseId": first["toolUseId"],
-                        "content": [{"text": "cites pages 13-13"}],
-                        "status": "error",
-                    }
-                }
-            ],
-        },
-    ]
+    request["messages"] += repair_turn(first, "cites pages 13-13")
     second = tool_use(client.converse(**request))
 
     assert all(3 <= p["page_start"] <= 6 for p in second["input"]["points"])
+
+
+def repair_turn(tool_use: dict[str, Any], correction: str) -> list[dict[str, Any]]:
+    """The assistant's tool call and the user's error result for it, as the provider sends."""
+    result = {"toolUseId": tool_use["toolUseId"], "content": [{"text": correction}]}
+    return [
+        {"role": "assistant", "content": [{"toolUse": tool_use}]},
+        {"role": "user", "content": [{"toolResult": {**result, "status": "error"}}]},
+    ]
 
 
 # --- injection ------------------------------------------------------------------------------
@@ -289,21 +284,7 @@ def test_until_corrected_obeys_only_the_first_turn(client: Any, fake: ConverseFa
     fake.obey_injection = "until_corrected"
     request = classify_request(INJECTION)
     first = tool_use(client.converse(**request))
-    request["messages"] += [
-        {"role": "assistant", "content": [{"toolUse": first}]},
-        {
-            "role": "user",
-            "content": [
-                {
-                    "toolResult": {
-                        "toolUseId": first["toolUseId"],
-                        "content": [{"text": "'category' must be one of: invoice, contract"}],
-                        "status": "error",
-                    }
-                }
-            ],
-        },
-    ]
+    request["messages"] += repair_turn(first, "'category' must be one of: invoice, contract")
 
     second = tool_use(client.converse(**request))
 
