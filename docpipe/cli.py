@@ -27,9 +27,15 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="process files through the offline pipeline")
     run.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
     run.add_argument("--json", action="store_true", help="print one JSON array")
-    run.add_argument("--concurrency", type=int, default=4, help="executions in flight (4)")
     run.add_argument(
-        "--timeout", type=float, default=900.0, help="seconds to wait for one execution (900)"
+        "--concurrency",
+        type=int,
+        default=None,
+        help="cap on running documents, the intake's admission limit "
+        "(DOCPIPE_MAX_CONCURRENT_DOCUMENTS, or 4)",
+    )
+    run.add_argument(
+        "--timeout", type=float, default=900.0, help="seconds to wait for all documents (900)"
     )
     demo = commands.add_parser("demo", help="generate sample documents and run them")
     demo.add_argument("--json", action="store_true", help="print one JSON array")
@@ -76,13 +82,18 @@ def _run(
     files: list[InputFile],
     *,
     as_json: bool,
-    concurrency: int,
+    concurrency: int | None,
     timeout: float,
     extra_env: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Process `files`; task logs stay off stdout while a JSON answer is expected."""
-    with _stdout_to_stderr(as_json), LocalEngine(extra_env=extra_env) as engine:
-        return run_files(engine, files, concurrency=concurrency, timeout=timeout)
+    if concurrency is not None and concurrency < 1:
+        raise UsageError("--concurrency must be at least 1")
+    with (
+        _stdout_to_stderr(as_json),
+        LocalEngine(extra_env=extra_env, max_concurrent_documents=concurrency) as engine,
+    ):
+        return run_files(engine, files, timeout=timeout)
 
 
 def _print_json(results: Sequence[dict[str, Any]]) -> None:
@@ -172,7 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # EngineError here is set-up the user can fix (e.g. no Converse endpoint offline).
         print(f"docpipe: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    return EXIT_FAILED if any(r["status"] == "FAILED" for r in results) else EXIT_OK
+    failed = any(r["status"] in ("FAILED", "TIMED_OUT") for r in results)
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -19,7 +19,24 @@ errors for the next N calls or for every call, invalid tool input for the next N
 a hijackable mode in which the model obeys instructions found inside the document. Every
 request is recorded for assertions (`GET /_fake/requests` over HTTP).
 
+Random faults and latency, for bursts and retry tests, are settings of the fake (`FaultRates`):
+given to the constructor, to `set_rates()`, in `POST /_fake/faults` as
+`{"throttle_rate", "error_rate", "latency_s", "seed"}`, as command-line flags, or read from
+the environment by `ConverseFake.from_env()` and the command line:
+
+    DOCPIPE_FAKE_THROTTLE_RATE  share of calls answered ThrottlingException (429) at once
+    DOCPIPE_FAKE_ERROR_RATE     share answered InternalServerException (500) or
+                                ServiceUnavailableException (503), half each, at once
+    DOCPIPE_FAKE_LATENCY_S      seconds a successful call takes before it answers
+    DOCPIPE_FAKE_SEED           seed of the fake's own random.Random: runs repeat exactly
+
+Rates are probabilities in [0, 1] whose sum is at most 1 (one draw per call decides); the
+deterministic faults win over them. `reset()` keeps these settings and restarts the seeded
+sequence. The fake counts the Converse calls it answers, throttled, errored, succeeded, and how
+many were being answered at the same time (`stats()`, `GET /_fake/stats`).
+
     python -m docpipe.converse_fake --port 8765 --throttle 2
+    DOCPIPE_FAKE_THROTTLE_RATE=0.2 python -m docpipe.converse_fake --latency 0.5 --seed 7
 """
 
 from __future__ import annotations
@@ -29,14 +46,15 @@ import hashlib
 import json
 import math
 import os
+import random
 import re
 import signal
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType, TracebackType
@@ -66,9 +84,30 @@ _ERROR_MESSAGES = {
     "ValidationException": "The provided model identifier is invalid.",
     "ModelTimeoutException": "Model has timed out in processing the request.",
     "ModelErrorException": "The model returned an error.",
+    "InternalServerException": "An internal server error occurred. Retry your request.",
 }
 # Bedrock's error type header carries a namespace suffix that clients strip.
 _ERROR_TYPE_SUFFIX = ":http://internal.amazon.com/coral/com.amazon.bedrock/"
+
+THROTTLE_RATE_ENV = "DOCPIPE_FAKE_THROTTLE_RATE"
+ERROR_RATE_ENV = "DOCPIPE_FAKE_ERROR_RATE"
+LATENCY_ENV = "DOCPIPE_FAKE_LATENCY_S"
+SEED_ENV = "DOCPIPE_FAKE_SEED"
+# The FaultRates field each variable sets.
+RATE_ENV: dict[str, str] = {
+    "throttle_rate": THROTTLE_RATE_ENV,
+    "error_rate": ERROR_RATE_ENV,
+    "latency_s": LATENCY_ENV,
+    "seed": SEED_ENV,
+}
+_RATE_FLAGS = {
+    "throttle_rate": "--throttle-rate",
+    "error_rate": "--error-rate",
+    "latency_s": "--latency",
+    "seed": "--seed",
+}
+# Float sums such as 0.7 + 0.3 may land an ulp above 1.
+_RATE_SUM_SLACK = 1e-9
 
 InjectionMode = Literal["off", "always", "until_corrected"]
 INJECTION_MODES: tuple[InjectionMode, ...] = ("off", "always", "until_corrected")
@@ -160,6 +199,73 @@ class RecordedRequest:
         ]
 
 
+@dataclass(frozen=True)
+class FaultRates:
+    """Random faults and latency. Each Converse call that reaches the faults draws once from
+    the fake's random.Random(seed): below `throttle_rate` it is throttled, in the next
+    `error_rate` it gets a 5xx; a successful call waits `latency_s` seconds before answering."""
+
+    throttle_rate: float = 0.0
+    error_rate: float = 0.0
+    latency_s: float = 0.0
+    seed: int | None = None
+
+    def checked(self, names: Mapping[str, str] | None = None) -> FaultRates:
+        """These settings, or a ValueError naming the bad one as `names` calls it (an
+        environment variable, a flag); by default by its field name."""
+
+        def name(field_name: str) -> str:
+            return (names or {}).get(field_name, field_name)
+
+        for field_name in ("throttle_rate", "error_rate"):
+            value = getattr(self, field_name)
+            if not 0.0 <= value <= 1.0:  # NaN fails this too
+                raise ValueError(
+                    f"{name(field_name)} must be a probability between 0 and 1; got {value!r}"
+                )
+        if self.throttle_rate + self.error_rate > 1.0 + _RATE_SUM_SLACK:
+            raise ValueError(
+                f"{name('throttle_rate')} + {name('error_rate')} must not exceed 1 (one draw "
+                f"decides both); got {self.throttle_rate!r} + {self.error_rate!r}"
+            )
+        if not (math.isfinite(self.latency_s) and self.latency_s >= 0):
+            raise ValueError(
+                f"{name('latency_s')} must be a number of seconds >= 0; got {self.latency_s!r}"
+            )
+        return self
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> FaultRates:
+        """The settings of the DOCPIPE_FAKE_* variables in `environ` (default os.environ);
+        unset or empty ones keep the defaults. ValueError names a bad variable."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for field_name, variable in RATE_ENV.items():
+            raw = env.get(variable, "").strip()
+            if not raw:
+                continue
+            try:
+                values[field_name] = int(raw) if field_name == "seed" else float(raw)
+            except ValueError:
+                kind = "an integer" if field_name == "seed" else "a number"
+                raise ValueError(f"{variable} must be {kind}; got {raw!r}") from None
+        return cls(**values).checked(RATE_ENV)
+
+
+@dataclass
+class CallStats:
+    """Converse calls since start or reset(). A call counts in `calls` when it arrives and in
+    one of successes, throttled (ThrottlingException, injected or random) or errors (any other
+    error answer) when answered: calls == successes + throttled + errors + in_flight."""
+
+    calls: int = 0
+    successes: int = 0
+    throttled: int = 0
+    errors: int = 0
+    in_flight: int = 0
+    max_in_flight: int = 0
+
+
 @dataclass
 class _Fault:
     kind: Literal["error", "invalid"]
@@ -178,6 +284,8 @@ class ConverseFake:
     makes the model follow instructions inside the document: "always", or
     "until_corrected" (only until a repair turn tells it the answer was invalid).
     `model_ids`, when given, are the only model ids accepted (others: ValidationException).
+    `throttle_rate`, `error_rate`, `latency_s` and `seed` are the random faults and latency
+    (see FaultRates); `sleep` is how a call waits out the latency (tests pass a fake).
     """
 
     def __init__(
@@ -190,6 +298,11 @@ class ConverseFake:
         model_ids: Iterable[str] | None = None,
         min_cache_tokens: int = DEFAULT_MIN_CACHE_TOKENS,
         verbose: bool = False,
+        throttle_rate: float = 0.0,
+        error_rate: float = 0.0,
+        latency_s: float = 0.0,
+        seed: int | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.host = host
         self.port = port
@@ -202,10 +315,21 @@ class ConverseFake:
         self._cached_prefixes: set[str] = set()
         self._obey: InjectionMode = "off"
         self.obey_injection = obey_injection
+        self._rates = FaultRates(throttle_rate, error_rate, latency_s, seed).checked()
+        self._random = random.Random(seed)
+        self._stats = CallStats()
+        self._sleep = sleep
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         if throttle:
             self.fail_next(throttle)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> ConverseFake:
+        """A fake with the rates, latency and seed of the DOCPIPE_FAKE_* variables in `environ`
+        (default os.environ); `options` are other constructor arguments and win over them.
+        ValueError names a bad variable."""
+        return cls(**{**asdict(FaultRates.from_env(environ)), **options})
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -297,12 +421,51 @@ class ConverseFake:
             self._faults.clear()
             self._obey = "off"
 
+    @property
+    def rates(self) -> FaultRates:
+        """The random faults and latency in force."""
+        with self._lock:
+            return self._rates
+
+    def set_rates(
+        self,
+        *,
+        throttle_rate: float | None = None,
+        error_rate: float | None = None,
+        latency_s: float | None = None,
+        seed: int | None = None,
+    ) -> FaultRates:
+        """Change the random faults and latency (None keeps a setting) and return them all; a
+        seed restarts the random sequence. ValueError leaves every setting as it was."""
+        with self._lock:
+            now = self._rates
+            self._rates = FaultRates(
+                now.throttle_rate if throttle_rate is None else throttle_rate,
+                now.error_rate if error_rate is None else error_rate,
+                now.latency_s if latency_s is None else latency_s,
+                now.seed if seed is None else seed,
+            ).checked()
+            if seed is not None:
+                self._random.seed(seed)
+            return self._rates
+
+    def stats(self) -> CallStats:
+        """A copy of the call counts since start or reset()."""
+        with self._lock:
+            return replace(self._stats)
+
     def reset(self) -> None:
-        """Forget faults, recorded requests and the prompt cache."""
+        """Forget faults, recorded requests, the prompt cache and the call counts; restart the
+        seeded random sequence. Rates, latency and seed stay (they are settings, like
+        model_ids): a benchmark resets between runs and each run draws the same faults."""
         self.clear_faults()
         with self._lock:
             self._requests.clear()
             self._cached_prefixes.clear()
+            # Calls still being answered finish into the new counts: keep them counted.
+            busy = self._stats.in_flight
+            self._stats = CallStats(calls=busy, in_flight=busy, max_in_flight=busy)
+            self._random.seed(self._rates.seed)
 
     def _add_fault(self, fault: _Fault) -> None:
         if fault.remaining is not None and fault.remaining < 0:
@@ -353,12 +516,41 @@ class ConverseFake:
     # -- Converse --------------------------------------------------------------------------
 
     def converse(self, model_id: str, body: Any, headers: dict[str, str]) -> dict[str, Any]:
-        """Answer one Converse request body, or raise FakeError; faults apply here."""
+        """Answer one Converse request body, or raise FakeError; faults, rates and latency
+        apply here, and the call counts in stats() (in flight while it is answered)."""
+        with self._lock:
+            stats = self._stats
+            stats.calls += 1
+            stats.in_flight += 1
+            stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
+        succeeded = False
+        error_type: str | None = None
+        try:
+            response = self._answer_call(model_id, body, headers)
+            succeeded = True
+            return response
+        except FakeError as error:
+            error_type = error.error_type
+            raise
+        finally:
+            with self._lock:
+                stats = self._stats
+                stats.in_flight -= 1
+                if succeeded:
+                    stats.successes += 1
+                elif error_type == "ThrottlingException":
+                    stats.throttled += 1
+                else:
+                    stats.errors += 1
+
+    def _answer_call(self, model_id: str, body: Any, headers: dict[str, str]) -> dict[str, Any]:
         started = time.monotonic()
         if not _signed(headers):
             raise FakeError("AccessDeniedException", "Missing Authentication Token")
         if self.model_ids is not None and model_id not in self.model_ids:
             raise FakeError("ValidationException", "The provided model identifier is invalid.")
+        if not isinstance(body, dict):
+            raise _invalid("The request body is not valid JSON.")
         try:
             check_request(body)
         except (TypeError, ValueError, KeyError, AttributeError) as error:
@@ -366,22 +558,43 @@ class ConverseFake:
             raise _invalid(f"The request is malformed: {error!r}") from error
         tool = forced_tool(body)
         fault = self._take_fault("error", tool)
-        if fault is not None:
-            raise FakeError(
-                fault.error_type, _ERROR_MESSAGES.get(fault.error_type, fault.error_type)
-            )
+        # Drawn even when a deterministic fault wins: one draw per call keeps the seeded
+        # sequence aligned with the calls, so an injected fault does not shift later ones.
+        random_error, latency_s = self._draw()
+        for error_type in (fault.error_type if fault else None, random_error):
+            if error_type is not None:
+                raise FakeError(error_type, _ERROR_MESSAGES.get(error_type, error_type))
+        # Taken only by calls that are answered: a throttled call does not use it up.
         invalid = self._take_fault("invalid", tool) is not None
         obey = self._obey == "always" or (self._obey == "until_corrected" and not _corrected(body))
         message, stop_reason, output_tokens = answer(body, invalid=invalid, obey_injection=obey)
         usage = self._usage(body, output_tokens)
+        if latency_s:
+            # No lock held and the call still counted in flight: slow calls overlap as they
+            # would on Bedrock, which is what a burst benchmark measures.
+            self._sleep(latency_s)
         elapsed_ms = int((time.monotonic() - started) * 1000)
         return {
             "output": {"message": message},
             "stopReason": stop_reason,
             "usage": usage,
-            # A model takes time per generated token; the fake says so without sleeping.
+            # A model takes time per generated token; the fake says so without sleeping
+            # beyond the time really spent, latency_s included.
             "metrics": {"latencyMs": 100 + 10 * output_tokens + elapsed_ms},
         }
+
+    def _draw(self) -> tuple[str | None, float]:
+        """This call's random error type, if any, and how long an answer waits."""
+        with self._lock:
+            rates = self._rates
+            chance = self._random.random()
+        if chance < rates.throttle_rate:
+            return "ThrottlingException", rates.latency_s
+        if chance < rates.throttle_rate + rates.error_rate / 2:
+            return "InternalServerException", rates.latency_s
+        if chance < rates.throttle_rate + rates.error_rate:
+            return "ServiceUnavailableException", rates.latency_s
+        return None, rates.latency_s
 
     def _usage(self, body: dict[str, Any], output_tokens: int) -> dict[str, int]:
         pieces = _prompt_pieces(body)
@@ -845,6 +1058,8 @@ def _known_error(error_type: str) -> str:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog of 5 drops connections in a burst of calls.
+    request_queue_size = 128
     fake: ConverseFake
 
 
@@ -892,8 +1107,6 @@ class _Handler(BaseHTTPRequestHandler):
             assert model_id is not None
             record.tool = forced_tool(body) if isinstance(body, dict) else None
             try:
-                if not isinstance(body, dict):
-                    raise _invalid("The request body is not valid JSON.")
                 self._send(record, 200, fake.converse(model_id, body, headers))
             except FakeError as error:
                 status = ERROR_STATUS[error.error_type]
@@ -922,10 +1135,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _control(fake: ConverseFake, method: str, path: str, body: Any) -> tuple[int, Any]:
-    """The /_fake/ endpoints: faults, recorded requests, reset."""
+    """The /_fake/ endpoints: faults and rates, recorded requests, call counts, reset."""
     try:
         if path == "/_fake/requests" and method == "GET":
             return 200, [asdict(r) for r in fake.converse_calls()]
+        if path == "/_fake/stats" and method == "GET":
+            return 200, asdict(fake.stats())
         if path == "/_fake/reset" and method == "POST":
             fake.reset()
             return 200, {"reset": True}
@@ -942,7 +1157,15 @@ def _control(fake: ConverseFake, method: str, path: str, body: Any) -> tuple[int
 
 def _apply_faults(fake: ConverseFake, body: dict[str, Any]) -> None:
     """{"error": type, "count": N | null, "tool": name?} / {"invalid": N} /
-    {"obey_injection": mode}."""
+    {"obey_injection": mode} / any of {"throttle_rate", "error_rate", "latency_s", "seed"}."""
+    if any(name in body for name in RATE_ENV):
+        seed = body.get("seed")
+        fake.set_rates(
+            throttle_rate=_optional_float(body.get("throttle_rate")),
+            error_rate=_optional_float(body.get("error_rate")),
+            latency_s=_optional_float(body.get("latency_s")),
+            seed=None if seed is None else int(seed),
+        )
     tool = body.get("tool")
     if "error" in body:
         count = body.get("count")
@@ -956,11 +1179,18 @@ def _apply_faults(fake: ConverseFake, body: dict[str, Any]) -> None:
         fake.obey_injection = body["obey_injection"]
 
 
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
 # -- command line ----------------------------------------------------------------------------
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the fake in the foreground until interrupted."""
+def fake_from_command_line(
+    argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
+) -> ConverseFake:
+    """The fake, not yet started, that the command line describes; the rate flags win over
+    the DOCPIPE_FAKE_* variables of `environ` (default os.environ). Exits on bad values."""
     parser = argparse.ArgumentParser(
         prog="python -m docpipe.converse_fake",
         description="A fake Amazon Bedrock Converse endpoint for offline runs and tests.",
@@ -971,16 +1201,56 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--invalid", type=int, default=0, help="invalid tool input N times")
     parser.add_argument("--obey-injection", choices=INJECTION_MODES, default="off")
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
+    rates = parser.add_argument_group(
+        "random faults and latency", "Defaults come from the DOCPIPE_FAKE_* variables."
+    )
+    rates.add_argument(
+        "--throttle-rate",
+        type=float,
+        metavar="P",
+        help=f"throttle this share of calls (${THROTTLE_RATE_ENV}, else 0)",
+    )
+    rates.add_argument(
+        "--error-rate",
+        type=float,
+        metavar="P",
+        help=f"answer this share of calls with a 500 or 503 (${ERROR_RATE_ENV}, else 0)",
+    )
+    rates.add_argument(
+        "--latency",
+        dest="latency_s",
+        type=float,
+        metavar="SECONDS",
+        help=f"seconds a successful call takes (${LATENCY_ENV}, else 0)",
+    )
+    rates.add_argument(
+        "--seed", type=int, help=f"seed of the random faults (${SEED_ENV}, else random)"
+    )
     args = parser.parse_args(argv)
+    flags = {name: getattr(args, name) for name in _RATE_FLAGS}
+    given = {name: value for name, value in flags.items() if value is not None}
+    # A bad value is reported under the name the user gave it: the flag, else the variable.
+    names = {name: _RATE_FLAGS[name] if name in given else RATE_ENV[name] for name in RATE_ENV}
+    try:
+        settings = replace(FaultRates.from_env(environ), **given).checked(names)
+    except ValueError as error:
+        parser.error(str(error))
     fake = ConverseFake(
         host=args.host,
         port=args.port,
         throttle=args.throttle,
         obey_injection=args.obey_injection,
         verbose=not args.quiet,
+        **asdict(settings),
     )
     if args.invalid:
         fake.invalid_next(args.invalid)
+    return fake
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the fake in the foreground until interrupted."""
+    fake = fake_from_command_line(argv)
     # SIGTERM (a CI job or container stopping) ends it as cleanly as Ctrl-C.
     signal.signal(signal.SIGTERM, _interrupt)
     with fake:
@@ -993,6 +1263,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("Other clients also need AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION.")
             example = '{"error": "ThrottlingException", "count": 2}'
             print(f"Faults: POST {fake.endpoint}/_fake/faults with e.g. {example}")
+            rates = fake.rates
+            if rates != FaultRates(seed=rates.seed):
+                print(
+                    f"Random faults: throttle {rates.throttle_rate:g}, 5xx {rates.error_rate:g}, "
+                    f"latency {rates.latency_s:g} s, seed {rates.seed}"
+                )
+            print(f"Call counts: GET {fake.endpoint}/_fake/stats")
             print("Ctrl-C stops.", flush=True)
             while True:
                 time.sleep(3600)

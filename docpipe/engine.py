@@ -1,11 +1,16 @@
 """The offline engine: the deployed ASL, unchanged, on moto's Step Functions interpreter.
 
-It emulates the stack in process: a versioned S3 bucket with EventBridge notifications, the
-same EventBridge rule pattern targeting the state machine, the DynamoDB table, the SQS
-dead-letter queue and the SNS completion topic, and dispatches the Lambda tasks to the
-Python handlers in tasks/. An upload starts an execution only through the rule. Textract's
-text detection is emulated with tesseract when it is installed; without it OCR is off and
-a document that needs it fails with OcrUnavailableError.
+It emulates the stack in process, intake included: a versioned S3 bucket with EventBridge
+notifications; the same rule pattern, targeting the intake queue (with its dead-letter
+queue after the same receive limit); the starter fed by an emulated SQS event source
+(`docpipe.event_source`: batch size, maximum concurrency, partial batch failures,
+visibility timeouts); the lease table that caps running executions; the state machine;
+the execution status-change events, delivered by the same rules to the end-of-execution
+handler and to the dead-letter queue; the scheduled lease reconciler; the documents table,
+the SQS dead-letter queue and the SNS completion topic. Lambda functions are dispatched to
+the Python handlers in tasks/. An upload starts an execution only through the intake.
+Textract's text detection is emulated with tesseract when it is installed; without it OCR
+is off and a document that needs it fails with OcrUnavailableError.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ import traceback
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -31,10 +38,26 @@ from moto import mock_aws
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
 from docpipe import moto_patches
+from docpipe.event_source import SqsEventSource
+from docpipe.faults import UNKNOWN_ERROR, Fault, FaultConfigError, TaskFaults
 from docpipe.textract_emulator import INSTALL_TESSERACT, TesseractTextDetection
 from infra.config import PIPELINE_ASL as ASL_FILE
-from infra.patterns import substitute, trigger_pattern
-from tasks.catalog import TASK_FUNCTIONS
+from infra.patterns import execution_status_pattern, substitute, trigger_pattern
+from tasks.catalog import (
+    EXECUTION_ENDED,
+    INTAKE_BATCH_SIZE,
+    INTAKE_FUNCTIONS,
+    INTAKE_MAX_CONCURRENCY,
+    INTAKE_MAX_RECEIVES,
+    INTAKE_VISIBILITY_TIMEOUT_SECONDS,
+    RECONCILE_LEASES,
+    START_PIPELINE,
+    TASK_FUNCTIONS,
+    IntakeFunction,
+    TaskFunction,
+)
+from tasks.shared.execution_names import execution_name
+from tasks.shared.semaphore import Semaphore
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -42,6 +65,23 @@ BUCKET = "docpipe-documents"
 TABLE = "docpipe-documents"
 INCOMING_PREFIX = "incoming/"
 STATE_MACHINE = "docpipe-document-pipeline"
+STATE_MACHINE_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{STATE_MACHINE}"
+LEASE_TABLE = "docpipe-leases"
+INTAKE_QUEUE = "docpipe-intake"
+INTAKE_DLQ = "docpipe-intake-dlq"
+EXECUTION_ENDED_RULE = "docpipe-execution-ended"
+EXECUTION_STOPPED_RULE = "docpipe-execution-stopped"
+TERMINAL_STATUSES = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+STOPPED_STATUSES = ("TIMED_OUT", "ABORTED")
+
+# The running-documents cap of an offline run: sized for a laptop's two cores.
+DEFAULT_MAX_CONCURRENT_DOCUMENTS = 4
+# Offline, a full house hands a message back for 1 s, doubling up to 8 s: waiting costs
+# nothing here, and a freed place is taken quickly (on AWS: 5 s up to 60 s).
+OFFLINE_ADMISSION_RETRY_SECONDS = 1
+OFFLINE_ADMISSION_MAX_DELAY_SECONDS = 8
+# The reconciler's schedule on AWS (rate(5 minutes)); offline it runs on the scaled clock.
+RECONCILE_PERIOD_SECONDS = 300
 
 # Step Functions refuses state payloads above 256 KiB; the dispatcher enforces it offline so
 # a task that puts text into the state fails here as it would on AWS.
@@ -62,6 +102,10 @@ OCR_UNAVAILABLE = (
 
 class EngineError(RuntimeError):
     """The offline engine itself failed (not a document): a bug or a broken environment."""
+
+
+class WaitTimeout(EngineError):
+    """An execution did not end (or was not even started) within the time waited for it."""
 
 
 @dataclass
@@ -85,7 +129,7 @@ class LocalLambdaContext:
 
 @dataclass(frozen=True)
 class Upload:
-    """One uploaded object and the execution its event started."""
+    """One uploaded object and the execution the intake starts for it (by its name)."""
 
     path: Path | None
     key: str
@@ -99,7 +143,7 @@ class ExecutionOutcome:
     """How one execution ended."""
 
     execution_arn: str
-    status: str  # SUCCEEDED, FAILED, TIMED_OUT, ABORTED
+    status: str  # SUCCEEDED, FAILED, TIMED_OUT, ABORTED (or WAITING: never admitted in time)
     output: dict[str, Any] | None
     error: str | None
     cause: str | None
@@ -115,23 +159,40 @@ class LocalEngine:
         time_scale: float = 1.0,
         extra_env: dict[str, str] | None = None,
         log_level: str = "WARNING",
+        max_concurrent_documents: int | None = None,
+        faults: TaskFaults | None = None,
     ) -> None:
         self.model_provider = model_provider or os.environ.get("DOCPIPE_MODEL_PROVIDER", "local")
         self.time_scale = time_scale
         self.extra_env = extra_env or {}
         self.log_level = log_level
+        cap = max_concurrent_documents or int(
+            self.extra_env.get("DOCPIPE_MAX_CONCURRENT_DOCUMENTS")
+            or os.environ.get("DOCPIPE_MAX_CONCURRENT_DOCUMENTS")
+            or DEFAULT_MAX_CONCURRENT_DOCUMENTS
+        )
+        if cap < 1:
+            raise EngineError("the cap on running documents must be at least 1")
+        self.max_concurrent_documents = cap
+        self.faults = faults
         self.text_detection: moto_patches.TextDetection = TesseractTextDetection()
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._patches: Any = None
         self._saved_env: dict[str, str | None] = {}
         self._handlers: dict[str, tuple[Callable[..., Any], int, int]] = {}
-        self._deliveries: dict[str, str] = {}  # S3 version id -> execution ARN
-        self._delivery_errors: list[str] = []
+        self._async_invocations: ThreadPoolExecutor | None = None
+        self._pending_async: set[Future[Any]] = set()
+        self._async_errors: list[str] = []
         self._lock = threading.Lock()
-        self.state_machine_arn = ""
+        self._stop = threading.Event()
+        self._reconciler: threading.Thread | None = None
+        self.event_source: SqsEventSource | None = None
+        self.state_machine_arn = STATE_MACHINE_ARN
         self.dlq_url = ""
         self.notifications_url = ""
         self.topic_arn = ""
+        self.intake_url = ""
+        self.intake_dlq_url = ""
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -145,6 +206,13 @@ class LocalEngine:
             "DOCPIPE_ARTIFACT_BUCKET": BUCKET,
             "DOCPIPE_TABLE_NAME": TABLE,
             "DOCPIPE_MODEL_PROVIDER": self.model_provider,
+            "DOCPIPE_STATE_MACHINE_ARN": STATE_MACHINE_ARN,
+            "DOCPIPE_LEASE_TABLE_NAME": LEASE_TABLE,
+            "DOCPIPE_MAX_CONCURRENT_DOCUMENTS": str(self.max_concurrent_documents),
+            "DOCPIPE_PROCESSING_TIMEOUT_SECONDS": str(processing_timeout_seconds()),
+            "DOCPIPE_LEASE_GRACE_SECONDS": str(max(1, round(300 * self.time_scale))),
+            "DOCPIPE_ADMISSION_RETRY_SECONDS": str(OFFLINE_ADMISSION_RETRY_SECONDS),
+            "DOCPIPE_ADMISSION_MAX_DELAY_SECONDS": str(OFFLINE_ADMISSION_MAX_DELAY_SECONDS),
             "POWERTOOLS_SERVICE_NAME": "docpipe",
             "POWERTOOLS_METRICS_NAMESPACE": "docpipe",
             "POWERTOOLS_METRICS_DISABLED": "true",
@@ -154,6 +222,7 @@ class LocalEngine:
             "DOCPIPE_OCR_UNAVAILABLE_REASON": OCR_UNAVAILABLE,
         }
         env.update(self.extra_env)
+        env["DOCPIPE_MAX_CONCURRENT_DOCUMENTS"] = str(self.max_concurrent_documents)
         return env
 
     def __enter__(self) -> LocalEngine:
@@ -165,6 +234,11 @@ class LocalEngine:
         for name, value in environment.items():
             self._saved_env[name] = os.environ.get(name)
             os.environ[name] = value
+        if self.faults is None:
+            try:
+                self.faults = TaskFaults.from_env()
+            except FaultConfigError as exc:
+                raise EngineError(str(exc)) from exc
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         # Metrics are disabled offline, so Powertools' "no metrics" warning is noise here.
         warnings.filterwarnings("ignore", message="No application metrics to publish")
@@ -174,11 +248,15 @@ class LocalEngine:
             self._start_execution,
             self.text_detection,
             time_scale=self.time_scale,
+            invoke_async=self._invoke_async,
+            on_execution_end=self._execution_ended,
         )
         self._patches.__enter__()
+        self._async_invocations = ThreadPoolExecutor(2, thread_name_prefix="lambda-async")
         try:
             self._load_handlers()
             self._create_resources()
+            self._start_intake()
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -190,6 +268,17 @@ class LocalEngine:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._stop.set()
+        if self.event_source is not None:
+            self.event_source.stop()
+            self.event_source = None
+        if self._reconciler is not None:
+            self._reconciler.join(timeout=30)
+            self._reconciler = None
+        self._stop_executions()
+        if self._async_invocations is not None:
+            self._async_invocations.shutdown(wait=True)
+            self._async_invocations = None
         if self._patches is not None:
             self._patches.__exit__(None, None, None)
             self._patches = None
@@ -204,19 +293,32 @@ class LocalEngine:
 
         clients.reset()
 
+    def _stop_executions(self) -> None:
+        """Abort what still runs, so no interpreter thread outlives the emulated account."""
+        try:
+            sfn = self.client("stepfunctions")
+            running = sfn.list_executions(
+                stateMachineArn=STATE_MACHINE_ARN, statusFilter="RUNNING"
+            )["executions"]
+            for execution in running:
+                sfn.stop_execution(executionArn=execution["executionArn"])
+        except Exception:
+            logging.getLogger(__name__).debug("could not stop executions", exc_info=True)
+
     def _load_handlers(self) -> None:
         from tasks.shared import clients
         from tasks.shared.observability import logger
 
         clients.reset()  # settings and clients must see this engine's environment
         logger.setLevel(self.log_level)
-        for task in TASK_FUNCTIONS:
-            module_name, _, attribute = task.handler.rpartition(".")
+        functions: list[TaskFunction | IntakeFunction] = [*TASK_FUNCTIONS, *INTAKE_FUNCTIONS]
+        for function in functions:
+            module_name, _, attribute = function.handler.rpartition(".")
             handler = getattr(importlib.import_module(module_name), attribute)
-            self._handlers[self._function_arn(task.package)] = (
+            self._handlers[self._function_arn(function.package)] = (
                 handler,
-                task.memory_mb,
-                task.timeout_seconds,
+                function.memory_mb,
+                function.timeout_seconds,
             )
 
     @staticmethod
@@ -227,6 +329,14 @@ class LocalEngine:
         """A boto3 client on the emulated account."""
         return boto3.client(service, region_name=REGION)
 
+    def _queue(self, name: str, **attributes: str) -> tuple[str, str]:
+        sqs = self.client("sqs")
+        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        return str(url), str(arn)
+
     def _create_resources(self) -> None:
         s3 = self.client("s3")
         s3.create_bucket(Bucket=BUCKET)
@@ -234,19 +344,30 @@ class LocalEngine:
         s3.put_bucket_notification_configuration(
             Bucket=BUCKET, NotificationConfiguration={"EventBridgeConfiguration": {}}
         )
-        self.client("dynamodb").create_table(
+        dynamodb = self.client("dynamodb")
+        dynamodb.create_table(
             TableName=TABLE,
             KeySchema=[{"AttributeName": "document_id", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "document_id", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
-        sqs = self.client("sqs")
-        self.dlq_url = sqs.create_queue(QueueName="docpipe-dlq")["QueueUrl"]
+        dynamodb.create_table(
+            TableName=LEASE_TABLE,
+            KeySchema=[{"AttributeName": "lock_name", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "lock_name", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        self.dlq_url, dlq_arn = self._queue("docpipe-dlq")
+        self.intake_dlq_url, intake_dlq_arn = self._queue(INTAKE_DLQ)
+        self.intake_url, intake_arn = self._queue(
+            INTAKE_QUEUE,
+            VisibilityTimeout=str(INTAKE_VISIBILITY_TIMEOUT_SECONDS),
+            RedrivePolicy=json.dumps(
+                {"deadLetterTargetArn": intake_dlq_arn, "maxReceiveCount": INTAKE_MAX_RECEIVES}
+            ),
+        )
         # Stands in for a consumer subscribed to the completion topic.
-        self.notifications_url = sqs.create_queue(QueueName="docpipe-notifications")["QueueUrl"]
-        notifications_arn = sqs.get_queue_attributes(
-            QueueUrl=self.notifications_url, AttributeNames=["QueueArn"]
-        )["Attributes"]["QueueArn"]
+        self.notifications_url, notifications_arn = self._queue("docpipe-notifications")
         sns = self.client("sns")
         self.topic_arn = sns.create_topic(Name="docpipe-completion")["TopicArn"]
         sns.subscribe(TopicArn=self.topic_arn, Protocol="sqs", Endpoint=notifications_arn)
@@ -259,36 +380,66 @@ class LocalEngine:
                 "DocumentsTableName": TABLE,
                 "DeadLetterQueueUrl": self.dlq_url,
                 "CompletionTopicArn": self.topic_arn,
+                "LeaseTableName": LEASE_TABLE,
             }
         )
         role_arn = f"arn:aws:iam::{ACCOUNT}:role/docpipe-state-machine"
-        self.state_machine_arn = self.client("stepfunctions").create_state_machine(
+        created = self.client("stepfunctions").create_state_machine(
             name=STATE_MACHINE,
             definition=json.dumps(substitute(json.loads(ASL_FILE.read_text()), substitutions)),
             roleArn=role_arn,
             type="STANDARD",
         )["stateMachineArn"]
+        if created != STATE_MACHINE_ARN:
+            raise EngineError(f"unexpected state machine ARN {created}")
         events = self.client("events")
-        events.put_rule(
-            Name="docpipe-document-uploaded",
-            EventPattern=json.dumps(trigger_pattern(BUCKET, INCOMING_PREFIX)),
-            State="ENABLED",
+        rules = (
+            ("docpipe-document-uploaded", trigger_pattern(BUCKET, INCOMING_PREFIX), intake_arn),
+            (
+                EXECUTION_ENDED_RULE,
+                execution_status_pattern(STATE_MACHINE_ARN, TERMINAL_STATUSES),
+                self._function_arn(EXECUTION_ENDED.package),
+            ),
+            (
+                EXECUTION_STOPPED_RULE,
+                execution_status_pattern(STATE_MACHINE_ARN, STOPPED_STATUSES),
+                dlq_arn,
+            ),
         )
-        events.put_targets(
-            Rule="docpipe-document-uploaded",
-            Targets=[
-                {
-                    "Id": "pipeline",
-                    "Arn": self.state_machine_arn,
-                    "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/docpipe-events",
-                }
-            ],
+        for rule, pattern, target in rules:
+            events.put_rule(Name=rule, EventPattern=json.dumps(pattern), State="ENABLED")
+            events.put_targets(Rule=rule, Targets=[{"Id": "target", "Arn": target}])
+
+    def _start_intake(self) -> None:
+        """The starter's event source and the reconciler's schedule."""
+        self.event_source = SqsEventSource(
+            self.client("sqs"),
+            queue_url=self.intake_url,
+            queue_arn=f"arn:aws:sqs:{REGION}:{ACCOUNT}:{INTAKE_QUEUE}",
+            region=REGION,
+            invoke=lambda event: self.invoke(START_PIPELINE.package, event),
+            batch_size=INTAKE_BATCH_SIZE,
+            max_concurrency=INTAKE_MAX_CONCURRENCY,
         )
+        self.event_source.start()
+        self._reconciler = threading.Thread(
+            target=self._reconcile_periodically, name="reconciler", daemon=True
+        )
+        self._reconciler.start()
+
+    def _reconcile_periodically(self) -> None:
+        period = max(0.5, RECONCILE_PERIOD_SECONDS * self.time_scale)
+        while not self._stop.wait(period):
+            self.invoke(RECONCILE_LEASES.package, {"source": "aws.events"})
 
     # -- moto hooks -------------------------------------------------------------------------
 
+    def invoke(self, package: str, event: Any) -> dict[str, Any]:
+        """Invoke the function of `package` synchronously (Lambda's Invoke answer)."""
+        return self._invoke_lambda(self._function_arn(package), json.dumps(event).encode())
+
     def _invoke_lambda(self, function: str, payload: bytes) -> dict[str, Any]:
-        """Run a task handler in process and answer as Lambda's Invoke API does."""
+        """Run a handler in process and answer as Lambda's Invoke API does."""
         entry = self._handlers.get(function)
         if entry is None:
             raise EngineError(f"no task handler for function {function!r}")
@@ -299,6 +450,10 @@ class LocalEngine:
             timeout_seconds=timeout,
             invoked_function_arn=function,
         )
+        package = context.function_name.removeprefix("docpipe-").replace("-", "_")
+        fault = self.faults.draw(package) if self.faults is not None else None
+        if fault is not None:
+            return self._faulted(fault, context)
         try:
             result = handler(json.loads(payload), context)
             body = json.dumps(result)
@@ -320,47 +475,139 @@ class LocalEngine:
                 },
             }
 
+    def _faulted(self, fault: Fault, context: LocalLambdaContext) -> dict[str, Any]:
+        """An injected crash or timeout, answered as Step Functions sees it on AWS."""
+        if fault is Fault.TIMEOUT:
+            self._stop.wait(context.timeout_seconds * self.time_scale)
+            message = f"Task timed out after {context.timeout_seconds:.2f} seconds (injected)"
+        else:
+            message = "Runtime exited with error: signal: killed (injected crash)"
+        return {
+            "StatusCode": 200,
+            "FunctionError": "Unhandled",
+            "Payload": {
+                "errorType": UNKNOWN_ERROR,
+                "errorMessage": message,
+                "requestId": context.aws_request_id,
+            },
+        }
+
+    def _invoke_async(self, function: str, event: dict[str, Any]) -> None:
+        """An asynchronous invocation (EventBridge → Lambda): queued, answer ignored."""
+        executor = self._async_invocations
+        if executor is None or self._stop.is_set():
+            return
+
+        def run() -> None:
+            response = self._invoke_lambda(function, json.dumps(event).encode())
+            if response.get("FunctionError"):
+                with self._lock:
+                    self._async_errors.append(f"{function}: {response['Payload']}")
+
+        future = executor.submit(run)
+        with self._lock:
+            self._pending_async.add(future)
+        future.add_done_callback(self._forget_async)
+
+    def _forget_async(self, future: Future[Any]) -> None:
+        with self._lock:
+            self._pending_async.discard(future)
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until the asynchronous invocations queued so far have run."""
+        with self._lock:
+            pending = list(self._pending_async)
+        futures_wait(pending, timeout=timeout)
+
+    @property
+    def async_errors(self) -> list[str]:
+        """Errors of asynchronous invocations (on AWS: retried, then the target's DLQ)."""
+        with self._lock:
+            return list(self._async_errors)
+
+    def _execution_ended(self, execution: Any) -> None:
+        """Publish Step Functions' status-change event for an ended execution, as AWS does."""
+        if self._stop.is_set():
+            return
+        detail = {
+            "executionArn": execution.exec_arn,
+            "stateMachineArn": execution.state_machine_arn,
+            "name": execution.name,
+            "status": str(execution.exec_status.value),
+            "startDate": _millis(execution.start_date),
+            "stopDate": _millis(execution.stop_date),
+            "input": json.dumps(execution.input_data),
+            "output": json.dumps(execution.output) if execution.output is not None else None,
+            "error": execution.error,
+            "cause": execution.cause,
+        }
+        self.client("events").put_events(
+            Entries=[
+                {
+                    "Source": "aws.states",
+                    "DetailType": "Step Functions Execution Status Change",
+                    "Detail": json.dumps(detail),
+                    "Resources": [execution.exec_arn],
+                }
+            ]
+        )
+
     def _start_execution(self, state_machine_arn: str, name: str, execution_input: str) -> None:
-        try:
-            backend = stepfunctions_parser_backends[ACCOUNT][REGION]
-            execution = backend.start_execution(
-                state_machine_arn, name=name, execution_input=execution_input
-            )
-            version = json.loads(execution_input)["detail"]["object"].get("version-id", "")
-            with self._lock:
-                self._deliveries[version] = execution.execution_arn
-        except Exception as exc:
-            # moto's S3 notification path swallows every exception; keep it for upload().
-            with self._lock:
-                self._delivery_errors.append(f"{type(exc).__name__}: {exc}")
-            raise
+        # No rule targets the state machine any more (the intake does), but a rule that did
+        # would start an execution here, as EventBridge does.
+        backend = stepfunctions_parser_backends[ACCOUNT][REGION]
+        backend.start_execution(state_machine_arn, name=name, execution_input=execution_input)
 
     # -- use ----------------------------------------------------------------------------------
 
+    def execution_arn(self, name: str) -> str:
+        """The ARN of the execution named `name`."""
+        return f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{STATE_MACHINE}:{name}"
+
     def upload(self, data: bytes, key: str, path: Path | None = None) -> Upload:
-        """Put an object under incoming/; the rule starts its execution. Returns both."""
+        """Put an object under incoming/; the intake starts its execution when the cap
+        allows. Returns the object and the ARN its execution will have."""
         if not key.startswith(INCOMING_PREFIX):
             key = INCOMING_PREFIX + key
         response = self.client("s3").put_object(Bucket=BUCKET, Key=key, Body=data)
         version = response["VersionId"]
-        with self._lock:
-            execution_arn = self._deliveries.get(version)
-            errors = list(self._delivery_errors)
-        if execution_arn is None:
-            detail = f": {errors[-1]}" if errors else ""
-            raise EngineError(f"uploading {key} started no execution{detail}")
-        return Upload(path, key, version, response["ETag"].strip('"'), execution_arn)
+        arn = self.execution_arn(execution_name(BUCKET, key, version))
+        return Upload(path, key, version, response["ETag"].strip('"'), arn)
+
+    def semaphore(self) -> Semaphore:
+        """The cap's leases, as the intake functions see them."""
+        return Semaphore(self.client("dynamodb"), LEASE_TABLE)
+
+    def reconcile(self) -> dict[str, Any]:
+        """Run the lease reconciler now (it also runs on its schedule); its answer."""
+        response = self.invoke(RECONCILE_LEASES.package, {"source": "aws.events"})
+        if response.get("FunctionError"):
+            raise EngineError(f"the reconciler failed: {response['Payload']}")
+        payload: dict[str, Any] = response["Payload"]
+        return payload
+
+    def describe(self, execution_arn: str) -> dict[str, Any] | None:
+        """DescribeExecution, or None while the execution does not exist (still queued)."""
+        sfn = self.client("stepfunctions")
+        try:
+            described: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
+        except sfn.exceptions.ExecutionDoesNotExist:
+            return None
+        return described
 
     def wait(self, execution_arn: str, timeout: float = 900.0) -> ExecutionOutcome:
-        """Wait until the execution ends (polling the Step Functions API)."""
-        sfn = self.client("stepfunctions")
+        """Wait until the execution has been started by the intake and has ended.
+
+        Raises WaitTimeout when it has not ended within `timeout` seconds.
+        """
         deadline = time.monotonic() + timeout
         while True:
-            described = sfn.describe_execution(executionArn=execution_arn)
-            if described["status"] != "RUNNING":
+            described = self.describe(execution_arn)
+            if described is not None and described["status"] != "RUNNING":
                 break
             if time.monotonic() > deadline:
-                raise EngineError(f"execution {execution_arn} still running after {timeout} s")
+                state = "still running" if described else "not admitted from the intake"
+                raise WaitTimeout(f"execution {execution_arn} {state} after {timeout} s")
             time.sleep(0.02)
         output = described.get("output")
         return ExecutionOutcome(
@@ -424,6 +671,15 @@ class LocalEngine:
     def read_json(self, key: str) -> Any:
         """Read a JSON artifact or result from the bucket."""
         return json.loads(self.client("s3").get_object(Bucket=BUCKET, Key=key)["Body"].read())
+
+
+def processing_timeout_seconds() -> int:
+    """The state machine's own TimeoutSeconds (the ASL file's), which bounds PROCESSING."""
+    return int(json.loads(ASL_FILE.read_text())["TimeoutSeconds"])
+
+
+def _millis(moment: Any) -> int | None:
+    return int(moment.timestamp() * 1000) if moment is not None else None
 
 
 def etag_of(data: bytes) -> str:

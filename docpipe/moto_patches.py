@@ -15,6 +15,21 @@ things stop it from running this pipeline as AWS would:
 4. Textract: moto's text detection returns canned, empty results. Its two handlers are
    replaced by a real emulation (`docpipe.textract_emulator`: tesseract OCR of the S3
    object), so the ASL's OCR branch runs for real: start, poll, page through the blocks.
+5. Execution status changes: moto emits no "Step Functions Execution Status Change" event.
+   `BaseExecutionWorkerCommunication.terminated`, the one place every execution ends
+   (succeeded, failed, timed out, aborted), is wrapped to report the ended execution; the
+   engine publishes the event as AWS does. EventBridge rules with a Lambda target raise
+   NotImplementedError in moto: they are dispatched asynchronously, as AWS invokes them.
+6. Timestamps: moto writes `$$.State.EnteredTime` as `...08.057506+00:00` and leaves
+   `$$.Execution.StartTime` a Python datetime (which fails `States.Format` and output
+   serialisation). Both are set in AWS's format (`...08.057Z`) before each state reads them,
+   so the ASL's string comparisons of times behave as on AWS.
+7. The state machine's own TimeoutSeconds: `Program.eval` waits real seconds; it runs on
+   the same time scale as Retry and Wait, so a timed-out execution can be tested. Its
+   worker threads are no longer kept forever in moto's `TMP_THREADS` list.
+8. StartExecution: moto checks for an existing name and appends the new execution without a
+   lock, so two concurrent starts of one name could both run; they are serialised, so a
+   name starts one execution, as on AWS.
 
 tests/integration/test_moto_patches.py fails loudly if moto changes any of these.
 """
@@ -22,6 +37,7 @@ tests/integration/test_moto_patches.py fails loudly if moto changes any of these
 from __future__ import annotations
 
 import copy
+import datetime
 import json
 import threading
 import time
@@ -35,9 +51,14 @@ import moto
 from moto.core.exceptions import JsonRESTError
 from moto.events import models as events_models
 from moto.s3.models import s3_backends
+from moto.stepfunctions.parser import models as parser_models
+from moto.stepfunctions.parser import utils as parser_utils
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.program.program import Program
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
+from moto.stepfunctions.parser.backend import execution as parser_execution
 from moto.textract.exceptions import InvalidJobIdException
 from moto.textract.responses import TextractResponse
 from moto.utilities.arns import parse_arn
@@ -49,6 +70,12 @@ LambdaInvoker = Callable[[str, bytes], dict[str, Any]]
 
 ExecutionStarter = Callable[[str, str, str], None]
 """(state machine ARN, execution name, input JSON) -> None."""
+
+AsyncInvoker = Callable[[str, dict[str, Any]], None]
+"""(function ARN, event) -> None: an asynchronous invocation, as EventBridge makes."""
+
+ExecutionEndListener = Callable[[Any], None]
+"""Called with moto's ended `Execution` (status, dates, input, output, error are set)."""
 
 
 class TextDetection(Protocol):
@@ -77,6 +104,10 @@ PATCH_POINTS: tuple[tuple[Any, str], ...] = (
     (wait_function.WaitFunction, "_wait_interval"),
     (TextractResponse, "start_document_text_detection"),
     (TextractResponse, "get_document_text_detection"),
+    (parser_execution.BaseExecutionWorkerCommunication, "terminated"),
+    (CommonStateField, "_eval_state_input"),
+    (Program, "eval"),
+    (parser_models.StepFunctionsParserBackend, "start_execution"),
 )
 
 
@@ -108,6 +139,24 @@ def aws_shaped_s3_event(event: dict[str, Any]) -> dict[str, Any]:
         shaped["time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(shaped["time"]))
     shaped["id"] = str(uuid.uuid4())
     return shaped
+
+
+def aws_timestamp(value: Any) -> Any:
+    """A datetime or ISO string in Step Functions' format, `2026-12-04T23:55:22.123Z`."""
+    if isinstance(value, str):
+        try:
+            value = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if not isinstance(value, datetime.datetime):
+        return value
+    utc = value.astimezone(datetime.UTC)
+    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+
+
+def _prune_threads() -> None:
+    """Drop finished threads from moto's never-emptied TMP_THREADS list."""
+    parser_utils.TMP_THREADS[:] = [t for t in parser_utils.TMP_THREADS if t.is_alive()]
 
 
 def _textract_handlers(text_detection: TextDetection) -> tuple[Any, Any]:
@@ -152,16 +201,30 @@ def _textract_handlers(text_detection: TextDetection) -> tuple[Any, Any]:
     return start_document_text_detection, get_document_text_detection
 
 
+def _ignore_end(execution: Any) -> None:
+    return None
+
+
+def _ignore_async(function: str, event: dict[str, Any]) -> None:
+    return None
+
+
 @contextmanager
 def patched(
     invoke_lambda: LambdaInvoker,
     start_execution: ExecutionStarter,
     text_detection: TextDetection,
     time_scale: float = 1.0,
+    invoke_async: AsyncInvoker = _ignore_async,
+    on_execution_end: ExecutionEndListener = _ignore_end,
 ) -> Iterator[None]:
     """Install the replacements for the duration of the block."""
     check_moto()
     original_send: Any = events_models.Rule.send_to_targets
+    original_terminated: Any = parser_execution.BaseExecutionWorkerCommunication.terminated
+    original_state_input: Any = CommonStateField._eval_state_input
+    original_start: Any = parser_models.StepFunctionsParserBackend.start_execution
+    start_lock = threading.Lock()
 
     def invoke(parameters: dict[str, Any], region: str, state_credentials: Any) -> Any:
         return invoke_lambda(str(parameters["FunctionName"]), parameters.get("Payload") or b"{}")
@@ -174,12 +237,47 @@ def patched(
             arn = parse_arn(target["Arn"])
             if arn.service == "states":
                 # AWS names executions started by EventBridge with a UUID; input is the
-                # whole event unless the target says otherwise (this project's does not).
+                # whole event unless the target says otherwise.
                 start_execution(target["Arn"], str(uuid.uuid4()), json.dumps(event))
+            elif arn.service == "lambda":
+                invoke_async(target["Arn"], event)
             else:
+                # moto's own senders read the event's numeric time; only the `detail`
+                # (etag) needs AWS's shape, and SQS delivers the event as JSON.
+                delivered = copy.deepcopy(original_event)
+                delivered["detail"] = event.get("detail", delivered.get("detail"))
                 single = copy.copy(self)
                 single.targets = [target]
-                original_send(single, event, transform_input)
+                original_send(single, delivered, transform_input)
+
+    def terminated(self: Any) -> None:
+        original_terminated(self)
+        _prune_threads()
+        on_execution_end(self.execution)
+
+    def state_input(self: Any, env: Any) -> None:
+        data = env.states.context_object.context_object_data
+        state, execution = data.get("State"), data.get("Execution")
+        if state is not None and "EnteredTime" in state:
+            state["EnteredTime"] = aws_timestamp(state["EnteredTime"])
+        if execution is not None and "StartTime" in execution:
+            execution["StartTime"] = aws_timestamp(execution["StartTime"])
+        original_state_input(self, env)
+
+    def program_eval(self: Any, env: Any) -> None:
+        # Program.eval of moto 5.2.5, with the timeout on the engine's clock and without
+        # keeping the thread in TMP_THREADS.
+        timeout = self.timeout_seconds.timeout_seconds if self.timeout_seconds else None
+        env.next_state_name = self.start_at.start_at_name
+        worker = threading.Thread(target=super(Program, self).eval, args=(env,), daemon=True)
+        worker.start()
+        worker.join(timeout=timeout * time_scale if timeout is not None else None)
+        if worker.is_alive():
+            env.set_timed_out()
+
+    def start_serialised(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with start_lock:
+            return original_start(self, *args, **kwargs)
 
     scaled_time = types.SimpleNamespace(sleep=lambda seconds: time.sleep(seconds * time_scale))
 
@@ -193,6 +291,10 @@ def patched(
         scaled_time,
         wait_interval,
         *_textract_handlers(text_detection),
+        terminated,
+        state_input,
+        program_eval,
+        start_serialised,
     )
     originals = [(owner, name, getattr(owner, name)) for owner, name in PATCH_POINTS]
     for (owner, name), replacement in zip(PATCH_POINTS, replacements, strict=True):

@@ -1,15 +1,16 @@
-"""`docpipe run`: upload files, let the rule start their executions, collect the outcomes."""
+"""`docpipe run`: upload files, let the intake start their executions, collect the outcomes."""
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections import deque
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from docpipe.engine import ExecutionOutcome, LocalEngine, Upload, etag_of
+from docpipe.engine import ExecutionOutcome, LocalEngine, Upload, WaitTimeout
 
 
 class UsageError(ValueError):
@@ -41,6 +42,13 @@ def expand_paths(paths: Sequence[str]) -> list[InputFile]:
     return files
 
 
+# How `run` reports documents it stopped waiting for (JSON status TIMED_OUT).
+STILL_RUNNING = "STILL_RUNNING"
+NOT_ADMITTED = "NOT_ADMITTED"
+# The error of an execution that Step Functions stopped without a caught error.
+STOPPED_ERRORS = {"TIMED_OUT": "States.Timeout", "ABORTED": "States.Aborted"}
+
+
 def error_of(outcome: ExecutionOutcome) -> dict[str, str]:
     """The error type and a readable message from a failed execution's error and cause."""
     message = outcome.cause or ""
@@ -50,7 +58,10 @@ def error_of(outcome: ExecutionOutcome) -> dict[str, str]:
         cause = None
     if isinstance(cause, dict) and "errorMessage" in cause:
         message = str(cause["errorMessage"])
-    return {"type": outcome.error or outcome.status, "message": message}
+    error = outcome.error or STOPPED_ERRORS.get(outcome.status, outcome.status)
+    if not message and outcome.status in STOPPED_ERRORS:
+        message = f"The execution ended {outcome.status} before recording an outcome."
+    return {"type": error, "message": message}
 
 
 def _document_id_from_history(engine: LocalEngine, execution_arn: str) -> str | None:
@@ -67,12 +78,17 @@ def result_of(
     """One object of the `--json` array (the contract in DESIGN.md)."""
     output = outcome.output or {}
     succeeded = outcome.status == "SUCCEEDED"
-    status = str(output.get("status", "SUCCEEDED")) if succeeded else "FAILED"
+    if succeeded:
+        status = str(output.get("status", "SUCCEEDED"))
+    elif outcome.status in (STILL_RUNNING, NOT_ADMITTED):
+        status = "TIMED_OUT"  # the command stopped waiting; the document goes on
+    else:
+        status = "FAILED"  # failed, or Step Functions timed it out or it was aborted
     document_id = output.get("document_id")
-    if document_id is None:
+    if document_id is None and outcome.status != NOT_ADMITTED:
         document_id = _document_id_from_history(engine, upload.execution_arn)
     completed = status == "SUCCEEDED"
-    return {
+    result = {
         "file": str(file.path),
         "document_id": document_id,
         "status": status,
@@ -82,38 +98,55 @@ def result_of(
         "summary": output.get("summary") if completed else None,
         "error": None if succeeded else error_of(outcome),
         "execution_arn": upload.execution_arn,
+        # The document whose result this one shares (same bytes under another key or
+        # version), when it was skipped as a duplicate of it.
+        "duplicate_of": output.get("duplicate_of") if status == "SKIPPED_DUPLICATE" else None,
     }
+    return result
 
 
 def run_files(
     engine: LocalEngine,
     files: Sequence[InputFile],
     *,
-    concurrency: int = 4,
     timeout: float = 900.0,
 ) -> list[dict[str, Any]]:
-    """Process `files` with at most `concurrency` executions in flight; results in input order.
+    """Upload every file at once and let the intake pace them; results in input order.
 
-    A file identical (same key and content) to one still in flight is uploaded only after
-    that one ends, so "the second copy is the duplicate" holds in input order.
+    The engine's cap (`max_concurrent_documents`) bounds how many run. A file whose bytes
+    equal an earlier file's is uploaded only once that one has ended, so that "the later
+    copy is the duplicate" holds in input order. A document not ended when `timeout`
+    seconds have passed is reported TIMED_OUT.
     """
-    if concurrency < 1:
-        raise UsageError("concurrency must be at least 1")
-    results: dict[int, dict[str, Any]] = {}
-    in_flight: deque[tuple[int, InputFile, Upload]] = deque()
-
-    def finish_oldest() -> None:
-        index, file, upload = in_flight.popleft()
-        results[index] = result_of(engine, file, upload, engine.wait(upload.execution_arn, timeout))
-
+    deadline = time.monotonic() + timeout
+    uploads: dict[int, Upload] = {}
+    first_of: dict[str, int] = {}
+    deferred: list[tuple[int, int, bytes]] = []  # (index, index of the first copy, data)
     for index, file in enumerate(files):
         data = file.path.read_bytes()
-        identity = (file.key, etag_of(data))
-        while any((f.key, u.etag) == identity for _, f, u in in_flight):
-            finish_oldest()
-        while len(in_flight) >= concurrency:
-            finish_oldest()
-        in_flight.append((index, file, engine.upload(data, file.key, file.path)))
-    while in_flight:
-        finish_oldest()
-    return [results[i] for i in range(len(files))]
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in first_of:
+            deferred.append((index, first_of[digest], data))
+            continue
+        first_of[digest] = index
+        uploads[index] = engine.upload(data, file.key, file.path)
+    outcomes: dict[int, ExecutionOutcome] = {}
+
+    def outcome_of(index: int) -> ExecutionOutcome:
+        if index not in outcomes:
+            arn = uploads[index].execution_arn
+            try:
+                outcomes[index] = engine.wait(arn, max(0.0, deadline - time.monotonic()))
+            except WaitTimeout as exc:
+                admitted = engine.describe(arn) is not None
+                status = STILL_RUNNING if admitted else NOT_ADMITTED
+                outcomes[index] = ExecutionOutcome(arn, status, None, "TIMED_OUT", str(exc))
+        return outcomes[index]
+
+    for index, first, data in deferred:
+        outcome_of(first)
+        uploads[index] = engine.upload(data, files[index].key, files[index].path)
+    return [
+        result_of(engine, file, uploads[index], outcome_of(index))
+        for index, file in enumerate(files)
+    ]

@@ -1,7 +1,8 @@
-"""The task Lambdas: one entry per `${...FunctionArn}` placeholder in the ASL.
+"""The Lambdas: the state machine's tasks (one per `${...FunctionArn}` placeholder in the
+ASL) and the intake functions around it (starter, end-of-execution handler, reconciler).
 
-The CDK stack builds one function per entry and the offline engine dispatches each
-placeholder to the same handler, so both read this single list.
+The CDK stack builds one function per entry and the offline engine dispatches each to the
+same handler, so both read these two lists.
 """
 
 from __future__ import annotations
@@ -77,9 +78,56 @@ TASK_FUNCTIONS: tuple[TaskFunction, ...] = (
     ),
 )
 
+
+@dataclass(frozen=True)
+class IntakeFunction:
+    """A Lambda outside the state machine: what admits executions and cleans up after them."""
+
+    package: str
+    memory_mb: int
+    timeout_seconds: int
+    description: str
+
+    @property
+    def handler(self) -> str:
+        """Dotted handler path, as Lambda's `handler` setting and the offline engine use it."""
+        return f"tasks.{self.package}.handler.handler"
+
+
+START_PIPELINE = IntakeFunction(
+    "start_pipeline",
+    256,
+    60,
+    "Admits uploads from the intake queue: a lease in the semaphore, then StartExecution.",
+)
+EXECUTION_ENDED = IntakeFunction(
+    "execution_ended",
+    256,
+    30,
+    "On every terminal execution status: releases the lease, fails a still-PROCESSING record.",
+)
+RECONCILE_LEASES = IntakeFunction(
+    "reconcile_leases",
+    256,
+    60,
+    "Scheduled: frees the leases of executions that are no longer running.",
+)
+INTAKE_FUNCTIONS: tuple[IntakeFunction, ...] = (START_PIPELINE, EXECUTION_ENDED, RECONCILE_LEASES)
+
 # Placeholders that name resources other than the task Lambdas.
 RESOURCE_PLACEHOLDERS: tuple[str, ...] = (
     "DocumentsTableName",
     "DeadLetterQueueUrl",
     "CompletionTopicArn",
+    "LeaseTableName",
 )
+
+# The starter's event source on the intake queue, as the stack deploys it and the offline
+# engine emulates it.
+INTAKE_BATCH_SIZE = 10
+INTAKE_MAX_CONCURRENCY = 2  # concurrent starter batches (the mapping's MaximumConcurrency)
+# A full house hands a message back with a delay that grows to a minute (AWS), so a message
+# waits about 16 hours of full house before its thousandth receive sends it to the intake
+# dead-letter queue (1,000 is SQS's maximum).
+INTAKE_MAX_RECEIVES = 1000
+INTAKE_VISIBILITY_TIMEOUT_SECONDS = 6 * START_PIPELINE.timeout_seconds  # AWS's advice

@@ -9,6 +9,7 @@ other pages goes on with what it has, and its artifact lists the pages left unre
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict
 from typing import Any
 
@@ -80,7 +81,12 @@ def unread_without_ocr(extracted: ExtractedText, reason: str) -> list[int]:
 def extract_document(
     document: DocumentRef, store: ArtifactStore, limits: ExtractionLimits, settings: Settings
 ) -> dict[str, Any]:
-    """Extract `document` into `artifacts/<id>/text.json`; return the pointer and small facts."""
+    """Extract `document` into `artifacts/<id>/text.json`; return the pointer and small facts.
+
+    `sha256` is the hash of the object's bytes: the state machine recognises the same
+    content uploaded under another key by it (an ETag is no content hash under SSE-KMS or
+    multipart uploads).
+    """
     data = store.read_document(
         document.bucket,
         decode_event_key(document.key),
@@ -104,6 +110,7 @@ def extract_document(
     store.put_json(key, artifact)
     return {
         "key": key,
+        "sha256": hashlib.sha256(data).hexdigest(),
         "media_type": extracted.media_type,
         "pages": len(extracted.pages),
         "characters": extracted.characters,

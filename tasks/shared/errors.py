@@ -74,3 +74,11 @@ class ModelOutputError(DocpipeError):
 
 class ConfigurationError(DocpipeError):
     """A setting or configuration file is missing or invalid."""
+
+
+class IntakeFullError(DocpipeError):
+    """The cap on running executions is reached: the intake message goes back to its queue."""
+
+
+class IntakeMessageError(DocpipeError):
+    """An intake message is not an S3 "Object Created" event the pipeline can start from."""

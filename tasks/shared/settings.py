@@ -19,6 +19,13 @@ def _int(name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _positive(name: str, default: int) -> int:
+    value = _int(name, default)
+    if value < 1:
+        raise ConfigurationError(f"{name} must be at least 1, got {value}")
+    return value
+
+
 # Chunk size per provider. A Bedrock model reads long chunks well (Nova Micro has a 128k
 # context): 8,000-token chunks keep the per-call prompt overhead and the partial summaries,
 # which the combine step reads again, to a few percent of the document's tokens. The local
@@ -58,6 +65,14 @@ class Settings:
     budget_model_id: str
     ocr: str
     ocr_unavailable_reason: str
+    # The intake (start_pipeline, execution_ended, reconcile_leases).
+    state_machine_arn: str
+    lease_table_name: str
+    max_concurrent_documents: int
+    processing_timeout_seconds: int
+    lease_grace_seconds: int
+    admission_retry_seconds: int
+    admission_max_delay_seconds: int
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -83,6 +98,15 @@ class Settings:
             ocr_unavailable_reason=os.environ.get(
                 "DOCPIPE_OCR_UNAVAILABLE_REASON", "OCR is switched off (DOCPIPE_OCR=off)."
             ),
+            state_machine_arn=os.environ.get("DOCPIPE_STATE_MACHINE_ARN", ""),
+            lease_table_name=os.environ.get("DOCPIPE_LEASE_TABLE_NAME", ""),
+            max_concurrent_documents=_positive("DOCPIPE_MAX_CONCURRENT_DOCUMENTS", 8),
+            processing_timeout_seconds=_positive("DOCPIPE_PROCESSING_TIMEOUT_SECONDS", 21600),
+            lease_grace_seconds=_int("DOCPIPE_LEASE_GRACE_SECONDS", 300),
+            # A full house hands a message back for about this long, doubling per receive
+            # up to the maximum (whole seconds: SQS visibility timeouts are integers).
+            admission_retry_seconds=_positive("DOCPIPE_ADMISSION_RETRY_SECONDS", 5),
+            admission_max_delay_seconds=_positive("DOCPIPE_ADMISSION_MAX_DELAY_SECONDS", 60),
         )
 
 

@@ -20,6 +20,7 @@ CONTRACT_KEYS = {
     "summary",
     "error",
     "execution_arn",
+    "duplicate_of",
 }
 
 
@@ -43,6 +44,8 @@ def test_run_json_prints_one_object_per_file_in_input_order(
     assert results[1]["error"]["type"] == "CorruptDocumentError"
     assert results[1]["error"]["message"]
     assert results[1]["document_id"]
+    # And the repeated file names the first one as its original
+    assert results[2]["duplicate_of"] == results[0]["document_id"]
 
 
 def test_run_on_a_directory_takes_every_file_below_it(

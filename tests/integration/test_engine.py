@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from docpipe import samples
-from docpipe.engine import MAX_STATE_BYTES, EngineError, LocalEngine
+from docpipe.engine import MAX_STATE_BYTES, EngineError, LocalEngine, WaitTimeout
 from tasks.shared.observability import logger
 
 
@@ -42,14 +42,15 @@ def test_unknown_function_is_an_engine_error(engine: LocalEngine) -> None:
         engine._invoke_lambda("arn:aws:lambda:us-east-1:123456789012:function:nope", b"{}")
 
 
-def test_upload_that_starts_no_execution_fails_loudly_instead_of_hanging(
+def test_upload_that_starts_no_execution_times_out_instead_of_hanging(
     engine: LocalEngine,
 ) -> None:
-    # Given a rule that no longer targets the state machine
-    engine.client("events").remove_targets(Rule="docpipe-document-uploaded", Ids=["pipeline"])
-    # When a document is uploaded, then the engine says so at once
-    with pytest.raises(EngineError, match="started no execution"):
-        engine.upload(b"Some short text about the budget meeting.", "notes.txt")
+    # Given a rule that no longer targets the intake queue
+    engine.client("events").remove_targets(Rule="docpipe-document-uploaded", Ids=["target"])
+    # When a document is uploaded, then waiting for it ends, saying it was never admitted
+    upload = engine.upload(b"Some short text about the budget meeting.", "notes.txt")
+    with pytest.raises(WaitTimeout, match="not admitted from the intake"):
+        engine.wait(upload.execution_arn, timeout=0.5)
 
 
 def test_execution_input_is_the_aws_shaped_s3_event(engine: LocalEngine) -> None:

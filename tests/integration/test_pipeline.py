@@ -138,10 +138,12 @@ def test_corrupt_file_fails_with_its_error_in_the_dlq_and_a_failure_notification
 def test_same_file_twice_is_skipped_as_duplicate(engine: LocalEngine, tmp_path: Any) -> None:
     path = tmp_path / "letter.txt"
     path.write_bytes(samples.LETTER.encode("utf-8"))
+    # Uploading the same bytes again makes a new version: a new document with the same
+    # content, reported as a duplicate of the first one's result
     first, second = run_files(engine, [InputFile(path, "letter.txt")] * 2)
     assert first["status"] == "SUCCEEDED"
     assert second["status"] == "SKIPPED_DUPLICATE"
-    assert second["document_id"] == first["document_id"]
+    assert second["duplicate_of"] == first["document_id"]
     assert second["execution_arn"] != first["execution_arn"]
 
 

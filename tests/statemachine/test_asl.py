@@ -15,6 +15,18 @@ from tasks.catalog import RESOURCE_PLACEHOLDERS, TASK_FUNCTIONS
 
 PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
 FAILURE_PATH = {"Record Failure", "Send To DLQ", "Publish Failure", "Fail"}
+# Run at the end of every path, failed or not: its errors must not turn a result into a failure.
+RELEASE = "Release Lease"
+# Errors that mean "wait": throttling and unavailability, retried over an hour and more.
+PATIENT_ERRORS = {"Lambda.TooManyRequestsException", "ModelThrottledError", "ModelUnavailableError"}
+AN_HOUR = 3600
+
+
+def retry_budget(retrier: dict[str, Any]) -> float:
+    """The longest a retrier waits in all, before jitter: each wait capped at MaxDelaySeconds."""
+    interval, rate = retrier.get("IntervalSeconds", 1), retrier.get("BackoffRate", 2.0)
+    cap = retrier.get("MaxDelaySeconds", float("inf"))
+    return float(sum(min(interval * rate**k, cap) for k in range(retrier["MaxAttempts"])))
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +76,7 @@ def test_every_state_is_reachable(asl: dict[str, Any]) -> None:
 def test_every_task_retries_and_every_step_is_caught(asl: dict[str, Any]) -> None:
     # Given the top-level states outside the failure path
     for name, state in asl["States"].items():
-        if state["Type"] in ("Task", "Map") and name not in FAILURE_PATH:
+        if state["Type"] in ("Task", "Map") and name not in FAILURE_PATH | {RELEASE}:
             # Then each one sends any error to Record Failure
             catch_all = [c for c in state["Catch"] if c["ErrorEquals"] == ["States.ALL"]]
             assert catch_all and catch_all[0]["Next"] == "Record Failure", name
@@ -74,7 +86,8 @@ def test_every_task_retries_and_every_step_is_caught(asl: dict[str, Any]) -> Non
             assert state.get("Retry"), f"{name} has no Retry"
             for retrier in state["Retry"]:
                 assert "States.ALL" not in retrier["ErrorEquals"], f"{name} retries everything"
-                assert retrier["MaxAttempts"] <= 6, name
+                patient = set(retrier["ErrorEquals"]) <= PATIENT_ERRORS
+                assert patient or retrier["MaxAttempts"] <= 6, name
                 assert retrier.get("JitterStrategy") == "FULL", name
                 assert retrier.get("MaxDelaySeconds"), name
 
@@ -101,18 +114,52 @@ def test_bad_input_errors_are_never_retried(asl: dict[str, Any]) -> None:
             assert not bad_input & set(retrier["ErrorEquals"]), name
 
 
-def test_model_tasks_retry_model_throttling_with_a_longer_backoff(asl: dict[str, Any]) -> None:
-    from tasks.shared.errors import ModelThrottledError
-
+def test_model_tasks_wait_at_least_an_hour_for_throttling(asl: dict[str, Any]) -> None:
+    # Given the model tasks (summarize, combine, classify)
     for name, state, _ in walk(asl["States"]):
         resource = json.dumps(state.get("Parameters", {}))
         if any(p in resource for p in ("SummarizeText", "CombineSummaries", "ClassifyDocument")):
-            model = [r for r in state["Retry"] if ModelThrottledError.__name__ in r["ErrorEquals"]]
-            lambda_retry = [
+            # Then model throttling, model unavailability and Lambda throttling share one
+            # patient retrier whose waits add up to an hour or more
+            [patient] = [r for r in state["Retry"] if "ModelThrottledError" in r["ErrorEquals"]]
+            assert set(patient["ErrorEquals"]) == PATIENT_ERRORS, name
+            assert retry_budget(patient) >= AN_HOUR, name
+            assert patient["MaxDelaySeconds"] <= 300, name
+
+
+def test_every_lambda_task_waits_out_lambda_throttling(asl: dict[str, Any]) -> None:
+    for name, state, _ in walk(asl["States"]):
+        if state.get("Resource") == "arn:aws:states:::lambda:invoke":
+            [busy] = [
                 r for r in state["Retry"] if "Lambda.TooManyRequestsException" in r["ErrorEquals"]
             ]
-            assert model and lambda_retry, name
-            assert model[0]["IntervalSeconds"] > lambda_retry[0]["IntervalSeconds"], name
+            assert retry_budget(busy) >= AN_HOUR, name
+            # A crash, an out-of-memory or a function timeout is retried, but only twice.
+            [crash] = [r for r in state["Retry"] if "Lambda.Unknown" in r["ErrorEquals"]]
+            assert crash["MaxAttempts"] <= 2, name
+
+
+def test_the_execution_outlives_its_longest_wait(asl: dict[str, Any]) -> None:
+    longest = max(
+        retry_budget(r) for _, s, _ in walk(asl["States"]) for r in s.get("Retry", [])
+    )
+    # Patient retries of three model steps, one after the other, and 30 minutes of OCR.
+    assert asl["TimeoutSeconds"] >= 3 * longest / 2 + 1800
+
+
+def test_every_path_releases_the_lease_before_it_ends(asl: dict[str, Any]) -> None:
+    states = asl["States"]
+    ends = [n for n, s in states.items() if s.get("End") or s["Type"] in ("Succeed", "Fail")]
+    assert sorted(ends) == ["Fail", "Skipped", "Succeeded"]
+    # Every way into an end goes through Finish, which only Release Lease leads to.
+    into_ends = {n for n, s in states.items() if set(targets(s)) & set(ends)}
+    assert into_ends == {"Finish"}
+    assert {n for n, s in states.items() if "Finish" in targets(s)} == {RELEASE}
+    release = states[RELEASE]
+    assert release["Parameters"]["TableName"] == "${LeaseTableName}"
+    assert release["Parameters"]["ConditionExpression"] == "attribute_exists(#lease)"
+    assert release["Parameters"]["ExpressionAttributeNames"]["#lease.$"] == "$$.Execution.Name"
+    assert [c["Next"] for c in release["Catch"]] == ["Finish"]
 
 
 def test_map_concurrency_is_bounded(asl: dict[str, Any]) -> None:
@@ -146,17 +193,3 @@ def test_trigger_pattern_selects_object_created_under_the_prefix() -> None:
 def test_state_names_read_as_title_case_phrases(asl: dict[str, Any]) -> None:
     for name, _, _ in walk(asl["States"]):
         assert re.fullmatch(r"[A-Z][A-Za-z]*( [A-Z][A-Za-z]*)*|Send To DLQ", name), name
-
-
-def test_model_tasks_wait_longer_for_their_reserved_concurrency(asl: dict[str, Any]) -> None:
-    # The model functions have reserved concurrency (infra: modelConcurrency), so a burst of
-    # documents meets Lambda.TooManyRequestsException there: it gets a budget of its own,
-    # up to a minute between attempts, instead of the 30 s cap of the other Lambda errors.
-    for name, state, _ in walk(asl["States"]):
-        resource = json.dumps(state.get("Parameters", {}))
-        if any(p in resource for p in ("SummarizeText", "CombineSummaries", "ClassifyDocument")):
-            [busy] = [
-                r for r in state["Retry"] if "Lambda.TooManyRequestsException" in r["ErrorEquals"]
-            ]
-            assert busy["ErrorEquals"] == ["Lambda.TooManyRequestsException"], name
-            assert busy["MaxDelaySeconds"] >= 60 and busy["MaxAttempts"] == 6, name

@@ -1,5 +1,6 @@
 """The Converse fake on its own: Bedrock's wire protocol as botocore sees it, the simple
-model's answers, prompt-cache usage, fault injection and the control endpoint.
+model's answers, prompt-cache usage, fault injection, random faults and latency, call counts
+and the control endpoint.
 
 A real bedrock-runtime client talks to the fake over HTTP on 127.0.0.1; no AWS, no moto.
 """
@@ -7,12 +8,16 @@ A real bedrock-runtime client talks to the fake over HTTP on 127.0.0.1; no AWS, 
 from __future__ import annotations
 
 import json
+import os
+import re
 import signal
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +26,19 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from docpipe.converse_fake import DEFAULT_MIN_CACHE_TOKENS, ERROR_STATUS, ConverseFake
+from docpipe.converse_fake import (
+    DEFAULT_MIN_CACHE_TOKENS,
+    ERROR_RATE_ENV,
+    ERROR_STATUS,
+    LATENCY_ENV,
+    SEED_ENV,
+    THROTTLE_RATE_ENV,
+    CallStats,
+    ConverseFake,
+    FakeError,
+    FaultRates,
+    fake_from_command_line,
+)
 from tasks.shared.models import Label, LabelSet
 from tasks.shared.providers.bedrock import classification_tool, summary_tool
 
@@ -59,16 +76,22 @@ def fake(server: ConverseFake) -> ConverseFake:
     server.reset()
     server.min_cache_tokens = DEFAULT_MIN_CACHE_TOKENS
     server.model_ids = None
+    server.set_rates(throttle_rate=0.0, error_rate=0.0, latency_s=0.0)
     return server
 
 
 @pytest.fixture(scope="module")
 def client(server: ConverseFake) -> Any:
+    return bedrock_client(server.endpoint)
+
+
+def bedrock_client(endpoint: str) -> Any:
+    """A real bedrock-runtime client for the fake at `endpoint`, without retries."""
     return boto3.session.Session(
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
     ).client(
         "bedrock-runtime",
-        endpoint_url=server.endpoint,
+        endpoint_url=endpoint,
         config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
     )
 
@@ -138,6 +161,29 @@ def post(url: str, body: Any, method: str = "POST") -> tuple[int, dict[str, str]
             return response.status, dict(response.headers), json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), json.loads(error.read())
+
+
+def get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
+
+
+SIGNED = {"authorization": "AWS4-HMAC-SHA256 Credential=testing/us-east-1/bedrock/aws4_request"}
+
+
+def outcomes(fake: ConverseFake, calls: int) -> list[str]:
+    """What `calls` Converse calls, straight to the fake (no HTTP: fast), answered: "ok" or
+    the error type."""
+    body = summary_request()
+    del body["modelId"]  # in the path, not the body, on the wire
+    answered = []
+    for _ in range(calls):
+        try:
+            fake.converse(MODEL, body, SIGNED)
+            answered.append("ok")
+        except FakeError as error:
+            answered.append(error.error_type)
+    return answered
 
 
 # --- the model ------------------------------------------------------------------------------
@@ -365,6 +411,168 @@ def test_wire_format_of_errors_and_unsigned_requests(fake: ConverseFake) -> None
     assert post(f"{fake.endpoint}/model/{MODEL}/invoke", {})[0] == 404
 
 
+# --- random faults, latency and call counts -------------------------------------------------
+
+
+def test_throttle_rate_one_throttles_every_call_and_zero_none(
+    client: Any, fake: ConverseFake
+) -> None:
+    fake.set_rates(throttle_rate=1.0, seed=1)
+    for _ in range(3):
+        assert error_of(client, summary_request())[:2] == ("ThrottlingException", 429)
+
+    fake.set_rates(throttle_rate=0.0)
+
+    assert outcomes(fake, 50) == ["ok"] * 50
+    assert fake.stats() == CallStats(calls=53, successes=50, throttled=3, max_in_flight=1)
+
+
+def test_a_seeded_throttle_rate_hits_about_its_share_and_repeats_with_the_seed(
+    fake: ConverseFake,
+) -> None:
+    fake.set_rates(throttle_rate=0.3, seed=7)
+
+    first = outcomes(fake, 200)
+    fake.reset()  # keeps the rates and restarts the seeded sequence
+    again = outcomes(fake, 200)
+
+    throttled = first.count("ThrottlingException")
+    assert set(first) == {"ok", "ThrottlingException"}
+    # Binomial(200, 0.3): mean 60, sd 6.5; the seed makes the count fixed, the bound loose.
+    assert 40 <= throttled <= 80
+    assert again == first
+    assert outcomes(ConverseFake(throttle_rate=0.3, seed=7), 200) == first
+    assert outcomes(ConverseFake(throttle_rate=0.3, seed=8), 200) != first
+    assert fake.stats() == CallStats(
+        calls=200, successes=200 - throttled, throttled=throttled, max_in_flight=1
+    )
+
+
+def test_error_rate_answers_5xx_that_botocore_surfaces_as_bedrock_errors(
+    client: Any, fake: ConverseFake
+) -> None:
+    fake.set_rates(error_rate=1.0, seed=3)
+
+    answered = {error_of(client, summary_request())[:2] for _ in range(20)}
+
+    assert answered == {("InternalServerException", 500), ("ServiceUnavailableException", 503)}
+    assert fake.stats() == CallStats(calls=20, errors=20, max_in_flight=1)
+
+
+def test_throttle_and_error_rates_share_one_draw_per_call(fake: ConverseFake) -> None:
+    fake.set_rates(throttle_rate=0.2, error_rate=0.3, seed=11)
+
+    answered = outcomes(fake, 200)
+
+    errors = answered.count("InternalServerException") + answered.count(
+        "ServiceUnavailableException"
+    )
+    assert 20 <= answered.count("ThrottlingException") <= 60  # mean 40
+    assert 35 <= errors <= 85  # mean 60
+    stats = fake.stats()
+    assert (stats.throttled, stats.errors) == (answered.count("ThrottlingException"), errors)
+    assert stats.calls == stats.successes + stats.throttled + stats.errors == 200
+
+
+def test_deterministic_faults_win_over_rates_and_invalid_input_waits_for_an_answer(
+    fake: ConverseFake,
+) -> None:
+    fake.set_rates(throttle_rate=1.0)
+    fake.fail_next(2, "ModelTimeoutException")
+    fake.invalid_next(1)
+
+    assert outcomes(fake, 3) == ["ModelTimeoutException"] * 2 + ["ThrottlingException"]
+    fake.set_rates(throttle_rate=0.0)
+    body = summary_request()
+    del body["modelId"]
+    points = tool_use(fake.converse(MODEL, body, SIGNED))["input"]["points"]
+    assert points[0]["page_start"] > 6  # the invalid input went to the first answered call
+
+
+def test_latency_lets_calls_overlap_and_counts_them_in_flight() -> None:
+    # The fake's sleep returns only once both calls are in it: it proves that they were
+    # answered at the same time without measuring time, and fails (not hangs) if the sleep
+    # held a lock that kept the second call out.
+    both_waiting = threading.Barrier(2, timeout=10)
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        both_waiting.wait()
+
+    with ConverseFake(latency_s=0.3, sleep=sleep) as slow:
+        client = bedrock_client(slow.endpoint)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            answers = list(pool.map(lambda _: client.converse(**summary_request()), range(2)))
+        slow.set_rates(throttle_rate=1.0)
+        throttled = error_of(client, summary_request())[0]
+        stats = slow.stats()
+
+    assert [a["stopReason"] for a in answers] == ["tool_use", "tool_use"]
+    assert slept == [0.3, 0.3]  # the throttled call answered at once, without latency
+    assert throttled == "ThrottlingException"
+    assert stats == CallStats(calls=3, successes=2, throttled=1, max_in_flight=2)
+
+
+def test_reset_clears_the_counts_but_keeps_the_rates(fake: ConverseFake) -> None:
+    fake.set_rates(throttle_rate=1.0, latency_s=0.0, seed=5)
+    outcomes(fake, 2)
+
+    fake.reset()
+
+    assert fake.stats() == CallStats()
+    assert fake.rates == FaultRates(throttle_rate=1.0, seed=5)
+    assert outcomes(fake, 1) == ["ThrottlingException"]
+
+
+def test_rates_and_latency_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    environ = {THROTTLE_RATE_ENV: "0.25", ERROR_RATE_ENV: " 0.1 ", LATENCY_ENV: "0.05"}
+
+    fake = ConverseFake.from_env({**environ, SEED_ENV: "42"}, model_ids=[MODEL])
+
+    assert fake.rates == FaultRates(throttle_rate=0.25, error_rate=0.1, latency_s=0.05, seed=42)
+    assert fake.model_ids == {MODEL}
+    assert ConverseFake.from_env({THROTTLE_RATE_ENV: ""}).rates == FaultRates()  # empty: unset
+    assert ConverseFake.from_env(environ, latency_s=1.5).rates.latency_s == 1.5
+    monkeypatch.setenv(ERROR_RATE_ENV, "0.5")
+    assert ConverseFake.from_env().rates.error_rate == 0.5  # os.environ by default
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "complaint"),
+    [
+        (THROTTLE_RATE_ENV, "1.5", "between 0 and 1"),
+        (THROTTLE_RATE_ENV, "nan", "between 0 and 1"),
+        (ERROR_RATE_ENV, "-0.1", "between 0 and 1"),
+        (ERROR_RATE_ENV, "often", "a number"),
+        (LATENCY_ENV, "-1", ">= 0"),
+        (LATENCY_ENV, "inf", ">= 0"),
+        (SEED_ENV, "1.5", "an integer"),
+    ],
+)
+def test_bad_environment_values_are_refused_by_name(
+    variable: str, value: str, complaint: str
+) -> None:
+    with pytest.raises(ValueError, match=complaint) as refused:
+        ConverseFake.from_env({variable: value})
+
+    assert str(refused.value).startswith(variable)
+    assert value in str(refused.value)
+
+
+def test_rates_that_add_up_beyond_one_and_bad_arguments_are_refused(
+    fake: ConverseFake,
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(f"{THROTTLE_RATE_ENV} + {ERROR_RATE_ENV}")):
+        ConverseFake.from_env({THROTTLE_RATE_ENV: "0.7", ERROR_RATE_ENV: "0.5"})
+    with pytest.raises(ValueError, match=r"^latency_s must be"):
+        ConverseFake(latency_s=-0.5)
+    fake.set_rates(throttle_rate=0.5)
+    with pytest.raises(ValueError, match=r"^error_rate must be"):
+        fake.set_rates(throttle_rate=0.1, error_rate=2.0)
+    assert fake.rates.throttle_rate == 0.5  # a refused change changes nothing
+
+
 # --- control endpoint and command line ------------------------------------------------------
 
 
@@ -389,6 +597,28 @@ def test_faults_and_records_over_http(client: Any, fake: ConverseFake) -> None:
     assert recorded[1]["body"]["messages"][0]["role"] == "user"
 
 
+def test_rates_and_stats_over_http(client: Any, fake: ConverseFake) -> None:
+    faults = f"{fake.endpoint}/_fake/faults"
+    assert post(faults, {"throttle_rate": 1.0, "seed": 5})[0] == 200
+    assert error_of(client, summary_request())[0] == "ThrottlingException"
+    assert post(faults, {"throttle_rate": 0, "latency_s": 0.0})[0] == 200
+    client.converse(**summary_request())
+    status, _, refused = post(faults, {"error_rate": 2})
+
+    assert (status, refused["message"].split(" ", 1)[0]) == (400, "error_rate")
+    assert fake.rates == FaultRates(seed=5)
+    assert get(f"{fake.endpoint}/_fake/stats") == {
+        "calls": 2,
+        "successes": 1,
+        "throttled": 1,
+        "errors": 0,
+        "in_flight": 0,
+        "max_in_flight": 1,
+    }
+    assert post(f"{fake.endpoint}/_fake/reset", {})[0] == 200
+    assert get(f"{fake.endpoint}/_fake/stats")["calls"] == 0
+
+
 def test_command_line_prints_the_endpoint_and_serves_until_interrupted() -> None:
     root = Path(__file__).resolve().parents[2]
     process = subprocess.Popen(
@@ -397,6 +627,7 @@ def test_command_line_prints_the_endpoint_and_serves_until_interrupted() -> None
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, THROTTLE_RATE_ENV: "1"},
     )
     try:
         assert process.stdout is not None
@@ -408,7 +639,40 @@ def test_command_line_prints_the_endpoint_and_serves_until_interrupted() -> None
         )
         status, _, _ = post(f"{endpoint}/_fake/faults", {"invalid": 1})
         assert status == 200
+        # Past the first call (--throttle 1), the variable's rate throttles every call too.
+        for _ in range(2):
+            assert error_of(bedrock_client(endpoint), summary_request())[0] == (
+                "ThrottlingException"
+            )
+        assert get(f"{endpoint}/_fake/stats")["throttled"] == 2
     finally:
         process.send_signal(signal.SIGINT)
         _, errors = process.communicate(timeout=10)
     assert process.returncode == 0, errors
+
+
+def test_command_line_rate_flags_win_over_the_environment() -> None:
+    environ = {THROTTLE_RATE_ENV: "0.25", SEED_ENV: "1", LATENCY_ENV: "0.1"}
+
+    fake = fake_from_command_line(["--error-rate", "0.5", "--seed", "9"], environ)
+
+    assert fake.rates == FaultRates(throttle_rate=0.25, error_rate=0.5, latency_s=0.1, seed=9)
+    assert fake_from_command_line([], {}).rates == FaultRates()
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ", "named"),
+    [
+        ([], {THROTTLE_RATE_ENV: "2"}, THROTTLE_RATE_ENV),
+        (["--latency", "-1"], {LATENCY_ENV: "0.5"}, "--latency"),
+        ([], {SEED_ENV: "x"}, SEED_ENV),
+    ],
+)
+def test_command_line_refuses_bad_rates_by_the_name_given(
+    argv: list[str], environ: dict[str, str], named: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        fake_from_command_line(argv, environ)
+
+    assert exited.value.code == 2
+    assert f"error: {named} must be" in capsys.readouterr().err

@@ -1,0 +1,35 @@
+"""Lambda entry of Execution Ended (EventBridge: Step Functions Execution Status Change)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from tasks.execution_ended.task import execution_ended
+from tasks.shared.clients import client
+from tasks.shared.observability import logger, metrics, tracer
+from tasks.shared.semaphore import Semaphore
+from tasks.shared.settings import get_settings
+
+
+@logger.inject_lambda_context(correlation_id_path="detail.name")
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Release the ended execution's lease; fail the record it left PROCESSING."""
+    settings = get_settings()
+    ended = execution_ended(
+        event,
+        semaphore=Semaphore(client("dynamodb"), settings.lease_table_name),
+        dynamodb=client("dynamodb"),
+        table_name=settings.table_name,
+    )
+    if ended.lease_released:
+        metrics.add_metric(name="LeasesReleasedOnEnd", unit=MetricUnit.Count, value=1)
+    if ended.record_failed:
+        metrics.add_metric(name="RecordsFailedOnEnd", unit=MetricUnit.Count, value=1)
+        logger.warning("record left PROCESSING marked FAILED", extra=asdict(ended))
+    return asdict(ended)

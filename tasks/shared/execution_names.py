@@ -1,0 +1,46 @@
+"""Names of executions and ids of documents, from the uploaded object's identity.
+
+One Step Functions execution per object version, named so that a person finds it in the
+console by the file's name, and so that a redelivered intake message cannot start a second
+one (Step Functions refuses a name it has seen, `ExecutionAlreadyExists`, for 90 days).
+The document id is what the ASL's Identify Document computes with `States.Hash`; the
+intake functions compute the same here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+# Step Functions allows 1-80 characters and no whitespace, brackets, wildcards or
+# `"#%\^|~`$&,;:/`; CloudWatch logging of executions wants only letters, digits, - and _.
+MAX_NAME_LENGTH = 80
+HASH_LENGTH = 12  # hex digits of the version's hash: 48 bits, unique per state machine
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+VALID_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
+
+
+def document_id(bucket: str, key: str, version_id: str) -> str:
+    """The document id of one object version (the ASL's Identify Document: SHA-256 hex)."""
+    return hashlib.sha256(f"{bucket}/{key}/{version_id}".encode()).hexdigest()
+
+
+def readable(key: str) -> str:
+    """The key as letters, digits, - and _ (accents dropped, other runs turned into -)."""
+    ascii_key = unicodedata.normalize("NFKD", key).encode("ascii", "ignore").decode()
+    return _UNSAFE.sub("-", ascii_key).strip("-_")
+
+
+def execution_name(bucket: str, key: str, version_id: str) -> str:
+    """`<readable key>-<hash of bucket, key and version>`, at most 80 characters.
+
+    The end of a long key (the file name) is kept, since that is what people search for;
+    the hash keeps names of different versions, or of keys that read the same, apart.
+    """
+    digest = document_id(bucket, key, version_id)[:HASH_LENGTH]
+    room = MAX_NAME_LENGTH - HASH_LENGTH - 1
+    text = readable(key)
+    if len(text) > room:
+        text = text[-room:].lstrip("-_")
+    return f"{text}-{digest}" if text else f"document-{digest}"
