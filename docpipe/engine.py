@@ -42,7 +42,13 @@ from docpipe.event_source import SqsEventSource
 from docpipe.faults import UNKNOWN_ERROR, Fault, FaultConfigError, TaskFaults
 from docpipe.textract_emulator import INSTALL_TESSERACT, TesseractTextDetection
 from infra.config import PIPELINE_ASL as ASL_FILE
-from infra.patterns import execution_status_pattern, substitute, trigger_pattern
+from infra.patterns import (
+    STOPPED_STATUSES,
+    TERMINAL_STATUSES,
+    execution_status_pattern,
+    substitute,
+    trigger_pattern,
+)
 from tasks.catalog import (
     EXECUTION_ENDED,
     INTAKE_BATCH_SIZE,
@@ -71,8 +77,6 @@ INTAKE_QUEUE = "docpipe-intake"
 INTAKE_DLQ = "docpipe-intake-dlq"
 EXECUTION_ENDED_RULE = "docpipe-execution-ended"
 EXECUTION_STOPPED_RULE = "docpipe-execution-stopped"
-TERMINAL_STATUSES = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
-STOPPED_STATUSES = ("TIMED_OUT", "ABORTED")
 
 # The running-documents cap of an offline run: sized for a laptop's two cores.
 DEFAULT_MAX_CONCURRENT_DOCUMENTS = 4

@@ -43,6 +43,11 @@ DEFAULT_MAX_EXTRACT_SECONDS = 240
 # ~5 s each are ~100 requests per minute, under the default on-demand quotas of the small
 # models. Calls over the cap are throttled by Lambda and retried by the state machine.
 DEFAULT_MODEL_CONCURRENCY = 8
+# Documents running at once (executions holding a lease in the semaphore); the starter
+# leaves the others waiting in the intake queue. Sized from the model's quota: each running
+# document makes up to 4 model calls at once (the Map's MaxConcurrency in the ASL), each
+# reserving its input + maxTokens of the tokens-per-minute quota; the README shows the sum.
+DEFAULT_MAX_CONCURRENT_DOCUMENTS = 8
 
 # Bedrock model ids are letters, digits and . - : _ (e.g. amazon.nova-micro-v1:0,
 # us.anthropic.claude-haiku-4-5-20251001-v1:0); anything else would end up inside an ARN.
@@ -59,7 +64,12 @@ class DocpipeConfig:
 
     Context keys: incomingPrefix, modelId, budgetModelId, maxDocumentTokens, labelsFile,
     maxDocumentBytes, maxPages, maxCharacters, maxExtractSeconds, modelConcurrency,
-    alarmEmail. The review threshold lives in the labels file (`review_threshold`).
+    maxConcurrentDocuments, alarmEmail. The review threshold lives in the labels file
+    (`review_threshold`).
+
+    `maxConcurrentDocuments` caps the executions running at once: the intake's starter
+    admits a document only while fewer hold a lease, and leaves the rest in the intake queue
+    (DOCPIPE_MAX_CONCURRENT_DOCUMENTS of the starter function).
     """
 
     incoming_prefix: str = DEFAULT_INCOMING_PREFIX
@@ -76,6 +86,7 @@ class DocpipeConfig:
     max_characters: int = DEFAULT_MAX_CHARACTERS
     max_extract_seconds: int = DEFAULT_MAX_EXTRACT_SECONDS
     model_concurrency: int = DEFAULT_MODEL_CONCURRENCY
+    max_concurrent_documents: int = DEFAULT_MAX_CONCURRENT_DOCUMENTS
     # Where the alarms are e-mailed (an SNS e-mail subscription); None: no subscription.
     # Passed as it is: the monitoring construct, which subscribes it, validates it.
     alarm_email: str | None = None
@@ -107,6 +118,7 @@ class DocpipeConfig:
             ("maxCharacters", self.max_characters),
             ("maxExtractSeconds", self.max_extract_seconds),
             ("modelConcurrency", self.model_concurrency),
+            ("maxConcurrentDocuments", self.max_concurrent_documents),
         ):
             if value <= 0:
                 raise ValueError(f"{name} must be positive: {value}")
@@ -154,8 +166,20 @@ class DocpipeConfig:
             max_characters=number("maxCharacters", DEFAULT_MAX_CHARACTERS),
             max_extract_seconds=number("maxExtractSeconds", DEFAULT_MAX_EXTRACT_SECONDS),
             model_concurrency=number("modelConcurrency", DEFAULT_MODEL_CONCURRENCY),
+            max_concurrent_documents=number(
+                "maxConcurrentDocuments", DEFAULT_MAX_CONCURRENT_DOCUMENTS
+            ),
             alarm_email=text("alarmEmail", "") or None,
         )
+
+
+def pipeline_timeout_seconds(path: Path = PIPELINE_ASL) -> int:
+    """The state machine's own time limit (`TimeoutSeconds` at the top of the ASL file)."""
+    definition = json.loads(path.read_text(encoding="utf-8"))
+    timeout = definition.get("TimeoutSeconds")
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout <= 0:
+        raise ValueError(f"{path}: TimeoutSeconds must be a positive integer, got {timeout!r}")
+    return timeout
 
 
 def cdk_json_context() -> dict[str, Any]:

@@ -2,8 +2,11 @@
 
 Alarms (each publishes to the alarm topic when it enters ALARM; missing data is not breaching):
 
-- DeadLetterQueueNotEmpty, TriggerDeadLetterQueueNotEmpty: a message waits in either queue.
-  They stay in ALARM until the queue is emptied, so they say "there is work to do".
+- DeadLetterQueueNotEmpty, TriggerDeadLetterQueueNotEmpty, IntakeDeadLetterQueueNotEmpty: a
+  message waits in one of the dead-letter queues. They stay in ALARM until the queue is
+  emptied, so they say "there is work to do".
+- IntakeQueueAge, IntakeQueueDepth: uploads wait in the intake queue longer, or in greater
+  numbers, than the cap on running documents should allow: the backlog is not draining.
 - ExecutionsFailed, ExecutionsTimedOut, ExecutionsThrottled: the state machine's own
   metrics (AWS/States, dimension StateMachineArn) over 5 minutes; they return to OK after a
   quiet period, so they say "documents are failing now".
@@ -46,6 +49,22 @@ from tasks.shared.observability import (
 )
 
 PERIOD = Duration.minutes(5)
+# The intake queue holds uploads until the starter admits them (at most
+# maxConcurrentDocuments running at once), so a burst makes it deep and old for a while.
+# These say "documents wait too long": the oldest has waited an hour, or a backlog the size
+# of the burst the intake is designed for (1,000 uploads) has not shrunk for 15 minutes.
+INTAKE_MAX_AGE = Duration.hours(1)
+INTAKE_MAX_DEPTH = 1000
+INTAKE_DEPTH_PERIODS = 3
+# What the intake functions count (tasks/start_pipeline, execution_ended, reconcile_leases).
+INTAKE_METRICS = (
+    ("ExecutionsStarted", "Executions started"),
+    ("ExecutionsAlreadyStarted", "Already started (redelivered)"),
+    ("AdmissionDeferred", "Handed back (house full)"),
+    ("LeasesReleasedOnEnd", "Leases released on end"),
+    ("RecordsFailedOnEnd", "Records failed on end"),
+    ("LeasesReconciled", "Leases freed by the reconciler"),
+)
 # Throttled model calls are retried by the state machine (6 attempts, up to 60 s apart), so
 # a burst is harmless; this many in each of MODEL_THROTTLE_PERIODS consecutive periods means
 # the model's quota is too low for the load.
@@ -63,8 +82,9 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class PipelineMonitoring(Construct):
-    """Alarms on the dead-letter queues, the state machine and model throttling, an SNS topic
-    they publish to (optionally with an e-mail subscription), and a CloudWatch dashboard.
+    """Alarms on the dead-letter queues, the intake queue, the state machine and model
+    throttling, an SNS topic they publish to (optionally with an e-mail subscription), and a
+    CloudWatch dashboard.
 
     `functions` maps a task's name (its package under tasks/) to its function; the names
     label the dashboard's per-function lines. When `encryption_key` is given the topic is
@@ -83,6 +103,8 @@ class PipelineMonitoring(Construct):
         functions: Mapping[str, lambda_.IFunction],
         dead_letter_queue: sqs.IQueue,
         trigger_dead_letter_queue: sqs.IQueue,
+        intake_queue: sqs.IQueue,
+        intake_dead_letter_queue: sqs.IQueue,
         alarm_email: str | None = None,
         encryption_key: kms.IKey | None = None,
         name_prefix: str | None = None,
@@ -131,12 +153,55 @@ class PipelineMonitoring(Construct):
         self._queue_alarm(
             "TriggerDeadLetterQueueNotEmpty",
             trigger_dead_letter_queue,
-            "EventBridge could not start an execution for an uploaded document, even after "
-            "its retries; the S3 event waits in {queue} (ERROR_CODE and "
-            "ERROR_MESSAGE attributes say why: throttling, missing permission, deleted state "
-            "machine). Fix the cause, then start an execution of the state machine with each "
-            "message body as input and delete the message. This alarm stays in ALARM until "
-            "the queue is empty.",
+            "An event was not delivered or not handled; it waits in {queue}. From EventBridge "
+            "after its retries (ERROR_CODE and ERROR_MESSAGE attributes say why: throttling, "
+            "missing permission, deleted target): an upload that did not reach the intake "
+            "queue (an S3 event: send the body to the intake queue), or an execution status "
+            "change or reconciler schedule that did not reach its function. From the Execution "
+            "Ended function after Lambda's retries (ErrorCode, ErrorMessage attributes): a "
+            "lease the reconciler frees anyway, and a record that may stay PROCESSING until "
+            "its expiry. Fix the cause, then delete the message. This alarm stays in ALARM "
+            "until the queue is empty.",
+        )
+        self._queue_alarm(
+            "IntakeDeadLetterQueueNotEmpty",
+            intake_dead_letter_queue,
+            "An upload left the intake queue without starting an execution: the starter "
+            "received it the maximum number of times and never admitted it. The S3 event "
+            "waits in {queue}. Either the house stayed full for hours (leases not released: "
+            "check the lease table against the running executions, and the reconciler's "
+            "logs) or the starter failed on the message (its logs name the error). Fix the "
+            "cause, then send each message body back to the intake queue and delete it. This "
+            "alarm stays in ALARM until the queue is empty.",
+        )
+        self._alarm(
+            "IntakeQueueAge",
+            intake_queue.metric_approximate_age_of_oldest_message(
+                period=PERIOD, statistic=cloudwatch.Stats.MAXIMUM
+            ),
+            f"An upload has waited more than {int(INTAKE_MAX_AGE.to_hours())} hour(s) in the "
+            f"intake queue {intake_queue.queue_name} to be admitted. Waiting is how the intake "
+            "absorbs a burst, but this long means the backlog drains slower than it grows: "
+            "executions run long (model throttling, slow OCR), leases are not released "
+            "(compare the lease table with the running executions), or maxConcurrentDocuments "
+            "is small for the load. Raise the cap together with the model's quota (README), "
+            "or let the burst drain.",
+            threshold=INTAKE_MAX_AGE.to_seconds(),
+        )
+        self._alarm(
+            "IntakeQueueDepth",
+            intake_queue.metric_approximate_number_of_messages_visible(
+                period=PERIOD, statistic=cloudwatch.Stats.MAXIMUM
+            ),
+            f"At least {INTAKE_MAX_DEPTH:,} uploads have waited in the intake queue "
+            f"{intake_queue.queue_name} for {INTAKE_DEPTH_PERIODS * 5} minutes. They are kept "
+            "(14 days), and drain at about maxConcurrentDocuments documents per document "
+            "duration. If the backlog does not shrink, check that executions start (the "
+            "starter's errors, its AdmissionDeferred count against the running executions) "
+            "and that leases are released; raise maxConcurrentDocuments with the model's "
+            "quota if the load is the new normal.",
+            threshold=INTAKE_MAX_DEPTH,
+            evaluation_periods=INTAKE_DEPTH_PERIODS,
         )
         self._alarm(
             "ExecutionsFailed",
@@ -150,10 +215,11 @@ class PipelineMonitoring(Construct):
             "ExecutionsTimedOut",
             state_machine.metric_timed_out(period=PERIOD),
             "An execution ran past the state machine's time limit (TimeoutSeconds in the "
-            "ASL) and was stopped without the failure path: there is no dead-letter record "
-            "and the document stays PROCESSING in the documents table, so uploading it again "
-            "is skipped as a duplicate. Find the execution (status Timed out) and the state "
-            "it stopped in; set the item's status to FAILED, then upload the object again.",
+            "ASL) and was stopped without the failure path. Its status-change event is in "
+            "the pipeline's dead-letter queue instead of a failure record, and the Execution "
+            "Ended function released its lease and marked its document FAILED, so uploading "
+            "the object again processes it. Find the execution (status Timed out) and the "
+            "state it stopped in (a stuck OCR job, retries that never ended) before you do.",
         )
         self._alarm(
             "ExecutionsThrottled",
@@ -183,7 +249,13 @@ class PipelineMonitoring(Construct):
             "Dashboard",
             dashboard_name=f"{self.name_prefix}-DocumentPipeline",
             default_interval=Duration.days(1),
-            widgets=self._widgets(functions, dead_letter_queue, trigger_dead_letter_queue),
+            widgets=self._widgets(
+                functions,
+                dead_letter_queue,
+                trigger_dead_letter_queue,
+                intake_queue,
+                intake_dead_letter_queue,
+            ),
         )
 
     # Alarms
@@ -274,6 +346,8 @@ class PipelineMonitoring(Construct):
         functions: Mapping[str, lambda_.IFunction],
         dead_letter_queue: sqs.IQueue,
         trigger_dead_letter_queue: sqs.IQueue,
+        intake_queue: sqs.IQueue,
+        intake_dead_letter_queue: sqs.IQueue,
     ) -> list[list[cloudwatch.IWidget]]:
         machine = self._state_machine
         docpipe = self._docpipe_metric
@@ -341,10 +415,39 @@ class PipelineMonitoring(Construct):
                         )
                         for queue, label in (
                             (dead_letter_queue, "Pipeline failures"),
-                            (trigger_dead_letter_queue, "Executions not started"),
+                            (trigger_dead_letter_queue, "Events not delivered"),
+                            (intake_dead_letter_queue, "Uploads never admitted"),
                         )
                     ],
                     width=8,
+                ),
+            ],
+            [
+                cloudwatch.GraphWidget(
+                    title="Intake queue",
+                    left=[
+                        intake_queue.metric_approximate_number_of_messages_visible(
+                            period=PERIOD, statistic=cloudwatch.Stats.MAXIMUM, label="Waiting"
+                        ),
+                        intake_queue.metric_approximate_number_of_messages_not_visible(
+                            period=PERIOD,
+                            statistic=cloudwatch.Stats.MAXIMUM,
+                            label="Being admitted or handed back",
+                        ),
+                    ],
+                    right=[
+                        intake_queue.metric_approximate_age_of_oldest_message(
+                            period=PERIOD,
+                            statistic=cloudwatch.Stats.MAXIMUM,
+                            label="Oldest upload (s)",
+                        )
+                    ],
+                    width=12,
+                ),
+                cloudwatch.GraphWidget(
+                    title="Admission and leases",
+                    left=[docpipe(name, label) for name, label in INTAKE_METRICS],
+                    width=12,
                 ),
             ],
             [

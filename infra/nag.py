@@ -51,6 +51,19 @@ def _arn_pattern(stack: Stack, construct: IConstruct, suffix: str) -> str:
     return f"Resource::<{logical_id}.Arn>{suffix}"
 
 
+def _executions_pattern(machine: IConstruct) -> str:
+    """How cdk-nag names the ARN pattern of every execution of `machine`."""
+    stack = Stack.of(machine)
+    resource = machine.node.default_child
+    if not isinstance(resource, CfnElement):
+        raise TypeError(f"{machine.node.path} has no CloudFormation resource")
+    logical_id = stack.resolve(stack.get_logical_id(resource))
+    return (
+        "arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
+        f"<{logical_id}.Name>:*"
+    )
+
+
 def _object_keys(
     stack: Stack, bucket: IConstruct, keys: Iterable[str], reason: str
 ) -> list[tuple[str, str]]:
@@ -159,3 +172,41 @@ def acknowledge_state_machine(
             ),
         ],
     )
+
+
+def acknowledge_intake_function(
+    function: IConstruct,
+    role: IConstruct,
+    lambda_dlq_reason: str | None = None,
+    *,
+    state_machine: IConstruct | None = None,
+) -> None:
+    """An intake function and its role: X-Ray, the executions of `state_machine` it
+    describes, and why it has no Lambda dead-letter queue (`lambda_dlq_reason`; None when it
+    has one)."""
+    executions = _executions_pattern(state_machine) if state_machine is not None else None
+    if lambda_dlq_reason is not None:
+        _acknowledge(function, [("Serverless::Serverless-LambdaDLQ", lambda_dlq_reason)])
+    _acknowledge(
+        role,
+        [
+            (_ANY_RESOURCE, _XRAY),
+            *(
+                [
+                    (
+                        f"AwsSolutions::AwsSolutions-IAM5[Resource::{executions}]",
+                        "DescribeExecution of any execution of the pipeline's state machine "
+                        "(the execution name, a document's, is known only at run time) and "
+                        "of no other machine.",
+                    )
+                ]
+                if executions
+                else []
+            ),
+        ],
+    )
+
+
+def acknowledge_queue_event_source(mapping: IConstruct, reason: str) -> None:
+    """An SQS event source mapping, which takes no on-failure destination."""
+    _acknowledge(mapping, [("Serverless::Serverless-LambdaEventSourceMappingDestination", reason)])

@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from infra.config import TRIGGER_PATTERN
 
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*)\}")
+
+# Statuses of an execution that has ended: each releases the execution's lease (rule
+# ExecutionEnded → Execution Ended). Those of an execution that ended without its failure
+# path, whose status change also goes to the pipeline's dead-letter queue (ExecutionStopped).
+TERMINAL_STATUSES = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+STOPPED_STATUSES = ("TIMED_OUT", "ABORTED")
 
 
 def placeholders(text: str) -> set[str]:
@@ -54,12 +60,41 @@ def substitute(value: Any, values: Mapping[str, str]) -> Any:
     return result
 
 
+# Characters EventBridge's `wildcard` operator gives a meaning to; the incoming prefix, which
+# the pattern uses inside a wildcard, may not contain them.
+WILDCARD_SPECIAL = ("*", "\\")
+
+
 def trigger_pattern(
     bucket_name: str, incoming_prefix: str, path: Path = TRIGGER_PATTERN
 ) -> dict[str, Any]:
-    """The trigger's event pattern as a dict, with the bucket name and incoming prefix filled in."""
+    """The trigger's event pattern as a dict, with the bucket name and incoming prefix filled in.
+
+    The pattern (statemachines/document_trigger.pattern.json) matches objects created under
+    the prefix that have content, and empty ones whose key has a dot after the prefix (an
+    empty `report.pdf` reaches the pipeline and fails EmptyDocumentError). It leaves out the
+    empty "folder" objects the S3 console and many tools create (`incoming/`,
+    `incoming/2024/`). An event pattern cannot require two conditions of one field
+    (prefix, and not ending in "/"): two matchers of a field are alternatives, and a field
+    named again in a `$or` branch replaces the outer one on EventBridge. The object's size
+    is the second field.
+    """
+    if any(character in incoming_prefix for character in WILDCARD_SPECIAL):
+        raise ValueError(
+            f"incomingPrefix {incoming_prefix!r} has '*' or '\\', which the trigger's "
+            "wildcard pattern would read as operators"
+        )
     document = json.loads(path.read_text(encoding="utf-8"))
     filled: dict[str, Any] = substitute(
         document, {"BucketName": bucket_name, "IncomingPrefix": incoming_prefix}
     )
     return filled
+
+
+def execution_status_pattern(state_machine_arn: str, statuses: Sequence[str]) -> dict[str, Any]:
+    """The pattern of Step Functions' status-change events of one state machine."""
+    return {
+        "source": ["aws.states"],
+        "detail-type": ["Step Functions Execution Status Change"],
+        "detail": {"status": list(statuses), "stateMachineArn": [state_machine_arn]},
+    }

@@ -1,5 +1,6 @@
-"""DocpipeStack: S3 → EventBridge → Step Functions (the ASL file) → Lambda tasks, Bedrock,
-DynamoDB, SQS dead-letter queues and SNS completion topic, all encrypted with one key.
+"""DocpipeStack: S3 → EventBridge → intake queue → starter → Step Functions (the ASL file)
+→ Lambda tasks, Bedrock, DynamoDB, SQS dead-letter queues and SNS completion topic, all
+encrypted with one key. The intake (queue, starter, lease release) is infra/intake.py.
 
 The state machine is the file statemachines/document_pipeline.asl.json, unchanged; the stack
 fills its `${Placeholders}` with ARNs and names only, and grants the machine exactly what the
@@ -9,29 +10,23 @@ file's states call. Each task function may read and write only the object keys i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import jsii
 from aws_cdk import (
     ArnFormat,
     Aws,
     CfnOutput,
-    CfnResource,
     Duration,
-    IStableAnyProducer,
-    Lazy,
     RemovalPolicy,
     Stack,
 )
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
@@ -40,13 +35,27 @@ from constructs import Construct
 
 from infra.bundling import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, task_code
 from infra.config import PIPELINE_ASL, DocpipeConfig
+from infra.intake import DocumentIntake
 from infra.monitoring import PipelineMonitoring
 from infra.nag import (
     acknowledge_dead_letter_queue,
     acknowledge_state_machine,
     acknowledge_task_function,
 )
-from infra.patterns import trigger_pattern
+from infra.patterns import STOPPED_STATUSES, execution_status_pattern, trigger_pattern
+from infra.resources import (
+    DATA_KEY_REUSE,
+    KEY_READ,
+    KEY_WRITE,
+    POWERTOOLS_ENVIRONMENT,
+    add_queue_target,
+    depend_on_policies_only,
+    encrypted_log_group,
+    encrypted_queue,
+    grant_key,
+    to_event_pattern,
+    traced_function,
+)
 from tasks.catalog import TASK_FUNCTIONS, TaskFunction
 from tasks.shared.model_ids import profile_base_model
 from tasks.shared.storage import (
@@ -82,11 +91,6 @@ OCR_INPUT_KEYS = ocr_input_key(_ANY, _ANY)
 # A layer's files are under /opt in the function's file system.
 LAYER_ROOT = "/opt"
 
-# What a principal needs on the key to read (S3 GetObject, DynamoDB items, Textract's read of
-# the OCR input) and to write (S3 PutObject, SQS SendMessage, SNS Publish: a new data key,
-# plus Decrypt, which SQS and SNS require of senders).
-KEY_READ = ("kms:Decrypt",)
-KEY_WRITE = ("kms:Decrypt", "kms:GenerateDataKey")
 # The account's own statement in the key policy: what IAM policies in the account may allow
 # on this symmetric encryption key. Listed instead of AWS's default `kms:*`, so that no
 # policy in the template has a wildcard action; a KMS action added by AWS later needs a line
@@ -135,34 +139,12 @@ LOGS_KEY_ACTIONS = (
     "kms:ReEncryptFrom",
     "kms:ReEncryptTo",
 )
-# How long Step Functions and SQS reuse a data key before asking KMS for a new one.
-DATA_KEY_REUSE = Duration.minutes(5)
-
 # Cross-region inference profile ids start with a geography; IAM then needs the profile's
 # ARN and the foundation model's ARN in whichever region the profile routes to.
 
-# EventBridge → StartExecution failures are throttling or permissions: retry for a while,
-# then keep the event in the trigger's dead-letter queue instead of dropping it.
-TRIGGER_RETRY_ATTEMPTS = 10
-TRIGGER_MAX_EVENT_AGE = Duration.hours(4)
-
-LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 # Server access logs of the documents bucket: kept a year for audits, then expired.
 ACCESS_LOG_EXPIRATION = Duration.days(365)
 ACCESS_LOG_PREFIX = "documents-bucket/"
-
-# Top-level keys of an event pattern and the matching `events.EventPattern` arguments.
-_PATTERN_FIELDS = {
-    "account": "account",
-    "detail": "detail",
-    "detail-type": "detail_type",
-    "id": "id",
-    "region": "region",
-    "resources": "resources",
-    "source": "source",
-    "time": "time",
-    "version": "version",
-}
 
 
 @dataclass(frozen=True)
@@ -208,14 +190,6 @@ def object_access(incoming_prefix: str) -> dict[str, ObjectAccess]:
     }
 
 
-def to_event_pattern(pattern: Mapping[str, Any]) -> events.EventPattern:
-    """Convert a JSON event pattern into CDK's `EventPattern` (which renders it unchanged)."""
-    unknown = set(pattern) - set(_PATTERN_FIELDS)
-    if unknown:
-        raise ValueError(f"unsupported top-level event pattern keys: {sorted(unknown)}")
-    return events.EventPattern(**{_PATTERN_FIELDS[key]: value for key, value in pattern.items()})
-
-
 def function_id(task: TaskFunction) -> str:
     """Construct id of a task's function: its ASL placeholder without the `Arn` suffix."""
     return task.placeholder.removesuffix("Arn")
@@ -238,43 +212,14 @@ def bedrock_model_arns(stack: Stack, model_id: str) -> list[str]:
     return [f"arn:{partition}:bedrock:{stack.region}::foundation-model/{model_id}"]
 
 
-@jsii.implements(IStableAnyProducer)
-class _PolicyDependencies:
-    """The logical ids of a role's IAM policies, computed when the template is rendered."""
-
-    def __init__(self, role: iam.IRole) -> None:
-        self._role = role
-
-    def produce(self) -> Any:
-        stack = Stack.of(self._role)
-        policies = [
-            stack.get_logical_id(child)
-            for child in self._role.node.find_all()
-            if isinstance(child, iam.CfnPolicy)
-        ]
-        return policies or None  # no DependsOn at all rather than an empty one
-
-
-def depend_on_policies_only(resource: Construct, role: iam.IRole) -> None:
-    """Make `resource` wait for its role's policies, but not name the role in DependsOn.
-
-    Lambda and Step Functions make their resource depend on the whole role construct, so
-    DependsOn lists the role next to the `GetAtt` that already orders it (cfn-lint W3005).
-    The policies stay: nothing else makes the resource wait for them.
-    """
-    cfn = resource.node.default_child
-    if not isinstance(cfn, CfnResource):
-        raise TypeError(f"{resource.node.path} has no CloudFormation resource")
-    cfn.add_override("DependsOn", Lazy.any(_PolicyDependencies(role)))
-
-
 class DocpipeStack(Stack):
     """The whole pipeline in one stack, configured by CDK context (see `DocpipeConfig`).
 
     Attributes other constructs use: `encryption_key` (the customer-managed KMS key of every
-    resource that takes one), `bucket`, `access_log_bucket`, `table`, `dead_letter_queue`,
-    `trigger_dead_letter_queue`, `completion_topic`, `functions` (by task package),
-    `state_machine`, `config`.
+    resource that takes one), `bucket`, `access_log_bucket`, `table`, `lease_table`,
+    `dead_letter_queue`, `trigger_dead_letter_queue`, `completion_topic`, `functions` (by
+    task package), `state_machine`, `intake` (the intake queue and the functions around the
+    state machine), `config`.
     """
 
     def __init__(
@@ -305,9 +250,12 @@ class DocpipeStack(Stack):
             encryption_key=self.encryption_key,
             removal_policy=RemovalPolicy.RETAIN,
         )
+        self.lease_table = self._lease_table()
         self.dead_letter_queue = self._queue("DeadLetterQueue")
-        # Events EventBridge could not turn into an execution; a separate queue because its
-        # messages are raw S3 events, not the pipeline's {event, document, error} records.
+        # Events EventBridge could not deliver (uploads to the intake queue, execution status
+        # changes and the reconciler's schedule to their functions), and status changes the
+        # end-of-execution function failed on; a separate queue because its messages are raw
+        # events, not the pipeline's {event, document, error} records.
         self.trigger_dead_letter_queue = self._queue("TriggerDeadLetterQueue")
         for queue in (self.dead_letter_queue, self.trigger_dead_letter_queue):
             acknowledge_dead_letter_queue(queue)
@@ -330,15 +278,28 @@ class DocpipeStack(Stack):
         self.state_machine = self._state_machine()
         self._grant_state_machine()
         acknowledge_state_machine(self, self.state_machine, self.bucket, [OCR_INPUT_KEYS])
+        self.intake = DocumentIntake(
+            self,
+            "Intake",
+            state_machine=self.state_machine,
+            lease_table=self.lease_table,
+            documents_table=self.table,
+            trigger_dead_letter_queue=self.trigger_dead_letter_queue,
+            encryption_key=self.encryption_key,
+            code=code,
+            max_concurrent_documents=self.config.max_concurrent_documents,
+        )
         self._trigger_rule()
         self._stopped_execution_rule()
         self.monitoring = PipelineMonitoring(
             self,
             "Monitoring",
             state_machine=self.state_machine,
-            functions=self.functions,
+            functions={**self.functions, **self.intake.functions},
             dead_letter_queue=self.dead_letter_queue,
             trigger_dead_letter_queue=self.trigger_dead_letter_queue,
+            intake_queue=self.intake.queue,
+            intake_dead_letter_queue=self.intake.dead_letter_queue,
             alarm_email=self.config.alarm_email,
             encryption_key=self.encryption_key,
         )
@@ -395,10 +356,11 @@ class DocpipeStack(Stack):
                         actions=["kms:Decrypt"],
                         resources=["*"],
                     ),
-                    # EventBridge sends the events it could not deliver to the trigger's
-                    # dead-letter queue: through SQS only.
+                    # EventBridge sends uploads to the intake queue, stopped executions to the
+                    # pipeline's dead-letter queue and what it could not deliver to the
+                    # trigger's: through SQS only (each queue's policy names its rules).
                     iam.PolicyStatement(
-                        sid="EventBridgeSendsToTriggerDeadLetterQueue",
+                        sid="EventBridgeSendsToQueues",
                         principals=[iam.ServicePrincipal("events.amazonaws.com")],
                         actions=list(KEY_WRITE),
                         resources=["*"],
@@ -458,26 +420,28 @@ class DocpipeStack(Stack):
         )
         return bucket
 
-    def _queue(self, construct_id: str) -> sqs.Queue:
-        return sqs.Queue(
-            self,
-            construct_id,
-            retention_period=Duration.days(14),
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=self.encryption_key,
-            data_key_reuse=DATA_KEY_REUSE,
-            enforce_ssl=True,
-        )
+    def _lease_table(self) -> dynamodb.Table:
+        """The semaphore that caps running executions: one item per lock (`lock_name`) with
+        a count and one attribute per lease (tasks/shared/semaphore.py).
 
-    def _log_group(self, construct_id: str, name: str | None = None) -> logs.LogGroup:
-        return logs.LogGroup(
+        Destroyed with the stack: it holds only leases, which mean nothing once the state
+        machine is gone.
+        """
+        return dynamodb.Table(
             self,
-            construct_id,
-            log_group_name=name,
-            retention=LOG_RETENTION,
+            "LeaseTable",
+            partition_key=dynamodb.Attribute(name="lock_name", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
             encryption_key=self.encryption_key,
             removal_policy=RemovalPolicy.DESTROY,
         )
+
+    def _queue(self, construct_id: str) -> sqs.Queue:
+        return encrypted_queue(self, construct_id, self.encryption_key)
 
     def _labels_layer(self) -> lambda_.LayerVersion:
         """The configured labels file, alone in a layer (a file in the function at
@@ -506,48 +470,36 @@ class DocpipeStack(Stack):
             "DOCPIPE_MAX_PAGES": str(config.max_pages),
             "DOCPIPE_MAX_CHARACTERS": str(config.max_characters),
             "DOCPIPE_MAX_EXTRACT_SECONDS": str(config.max_extract_seconds),
-            "POWERTOOLS_SERVICE_NAME": "docpipe",
-            "POWERTOOLS_METRICS_NAMESPACE": "docpipe",
+            **POWERTOOLS_ENVIRONMENT,
         }
 
     def _task_function(
         self, task: TaskFunction, code: lambda_.Code, labels_layer: lambda_.ILayerVersion
     ) -> lambda_.Function:
-        name = function_id(task)
-        log_group = self._log_group(f"{name}Logs")
-        # Our own role: no AWSLambdaBasicExecutionRole (logs on "*"), only this log group.
-        role = iam.Role(
-            self,
-            f"{name}Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"Runs the {task.package} task",
-        )
         environment = self._task_environment()
         layers: list[lambda_.ILayerVersion] = []
         if task.package in LABELS_TASKS:
             layers.append(labels_layer)
             labels_file = self.config.labels_path.name
             environment["DOCPIPE_LABELS_FILE"] = f"{LAYER_ROOT}/{labels_file}"
-        function = lambda_.Function(
+        function = traced_function(
             self,
-            name,
-            description=task.description,
-            runtime=LAMBDA_RUNTIME,
-            architecture=LAMBDA_ARCHITECTURE,
+            function_id(task),
             handler=task.handler,
+            description=task.description,
+            role_description=f"Runs the {task.package} task",
+            memory_mb=task.memory_mb,
+            timeout_seconds=task.timeout_seconds,
             code=code,
+            key=self.encryption_key,
+            environment=environment,
             layers=layers,
-            memory_size=task.memory_mb,
-            timeout=Duration.seconds(task.timeout_seconds),
             reserved_concurrent_executions=(
                 self.config.model_concurrency if task.package in MODEL_TASKS else None
             ),
-            tracing=lambda_.Tracing.ACTIVE,
-            role=role,
-            log_group=log_group,
-            environment=environment,
         )
-        log_group.grant_write(role)
+        role = function.role
+        assert role is not None
         access = object_access(self.config.incoming_prefix)[task.package]
         self._grant_objects(role, access)
         if task.package in TABLE_TASKS:
@@ -608,9 +560,7 @@ class DocpipeStack(Stack):
         self._grant_key(role, access.key_actions)
 
     def _grant_key(self, role: iam.IRole, actions: Sequence[str]) -> None:
-        role.add_to_principal_policy(
-            iam.PolicyStatement(actions=list(actions), resources=[self.encryption_key.key_arn])
-        )
+        grant_key(role, self.encryption_key, actions)
 
     def definition_substitutions(self) -> dict[str, str]:
         """Values for the ASL file's `${Placeholders}`: ARNs and names only."""
@@ -619,14 +569,17 @@ class DocpipeStack(Stack):
         }
         substitutions.update(
             DocumentsTableName=self.table.table_name,
+            LeaseTableName=self.lease_table.table_name,
             DeadLetterQueueUrl=self.dead_letter_queue.queue_url,
             CompletionTopicArn=self.completion_topic.topic_arn,
         )
         return substitutions
 
     def _state_machine(self) -> sfn.StateMachine:
-        log_group = self._log_group(
+        log_group = encrypted_log_group(
+            self,
             "StateMachineLogs",
+            self.encryption_key,
             # The vendedlogs prefix keeps CloudWatch's resource policy from growing per group.
             name=f"/aws/vendedlogs/states/{self.stack_name}-DocumentPipeline",
         )
@@ -657,9 +610,10 @@ class DocpipeStack(Stack):
         return machine
 
     def _grant_state_machine(self) -> None:
-        """Exactly what the ASL's states call: the task functions, two DynamoDB writes, the
-        dead-letter queue, the topic, Textract text detection on the OCR input files, and
-        the key all of them (and the machine's own history) are encrypted with."""
+        """Exactly what the ASL's states call: the task functions, the documents table (read
+        by content hash, put, update), the lease release on the lease table, the dead-letter
+        queue, the topic, Textract text detection on the OCR input files, and the key all of
+        them (and the machine's own history) are encrypted with."""
         machine = self.state_machine
         # The ASL calls the unqualified ARNs; grant_invoke would add every version (ARN:*).
         machine.add_to_role_policy(
@@ -670,8 +624,13 @@ class DocpipeStack(Stack):
         )
         machine.add_to_role_policy(
             iam.PolicyStatement(
-                actions=["dynamodb:PutItem", "dynamodb:UpdateItem"],
+                actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
                 resources=[self.table.table_arn],
+            )
+        )
+        machine.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:UpdateItem"], resources=[self.lease_table.table_arn]
             )
         )
         machine.add_to_role_policy(
@@ -699,32 +658,18 @@ class DocpipeStack(Stack):
         depend_on_policies_only(machine, machine.role)
 
     def _trigger_rule(self) -> events.Rule:
+        """Uploads under the incoming prefix (folder markers left out: see the pattern file)
+        go to the intake queue, whose starter admits them into the state machine."""
         pattern = trigger_pattern(self.bucket.bucket_name, self.config.incoming_prefix)
-        role = iam.Role(
-            self,
-            "TriggerRole",
-            assumed_by=iam.ServicePrincipal("events.amazonaws.com"),
-            description="Starts the document pipeline for uploaded documents",
-        )
-        # StartExecution of a machine encrypted with a customer-managed key encrypts the
-        # input: the caller needs a data key (and Decrypt).
-        self._grant_key(role, KEY_WRITE)
-        return events.Rule(
+        rule = events.Rule(
             self,
             "DocumentUploaded",
-            description="Starts the document pipeline for each object created under the "
-            "incoming prefix.",
+            description="Queues each document created under the incoming prefix for the "
+            "pipeline's starter.",
             event_pattern=to_event_pattern(pattern),
-            targets=[
-                targets.SfnStateMachine(
-                    self.state_machine,
-                    role=role,
-                    dead_letter_queue=self.trigger_dead_letter_queue,
-                    retry_attempts=TRIGGER_RETRY_ATTEMPTS,
-                    max_event_age=TRIGGER_MAX_EVENT_AGE,
-                )
-            ],
         )
+        add_queue_target(rule, self.intake.queue, dead_letter_queue=self.trigger_dead_letter_queue)
+        return rule
 
     def _stopped_execution_rule(self) -> events.Rule:
         """Executions that end without their Catch (timed out, aborted) go to the DLQ too.
@@ -734,42 +679,17 @@ class DocpipeStack(Stack):
         change event (execution ARN, input: the S3 event) in the pipeline's dead-letter queue,
         so no document ends silently.
         """
-        # The queue is passed as an imported reference: for a queue it owns, CDK would also
-        # add a key-policy statement with wildcard KMS actions for EventBridge. The key
-        # policy already lets EventBridge use the key through SQS; the queue policy
-        # statement CDK would have added is written here, scoped to this rule.
-        queue = sqs.Queue.from_queue_arn(
-            self, "DeadLetterQueueForStoppedExecutions", self.dead_letter_queue.queue_arn
-        )
         rule = events.Rule(
             self,
             "ExecutionStopped",
             description="Sends timed-out and aborted pipeline executions to the dead-letter queue.",
-            event_pattern=events.EventPattern(
-                source=["aws.states"],
-                detail_type=["Step Functions Execution Status Change"],
-                detail={
-                    "status": ["TIMED_OUT", "ABORTED"],
-                    "stateMachineArn": [self.state_machine.state_machine_arn],
-                },
+            event_pattern=to_event_pattern(
+                execution_status_pattern(self.state_machine.state_machine_arn, STOPPED_STATUSES)
             ),
-            targets=[
-                targets.SqsQueue(
-                    queue,
-                    # Deliveries that fail even so land where failed triggers land.
-                    dead_letter_queue=self.trigger_dead_letter_queue,
-                    retry_attempts=TRIGGER_RETRY_ATTEMPTS,
-                    max_event_age=TRIGGER_MAX_EVENT_AGE,
-                )
-            ],
         )
-        self.dead_letter_queue.add_to_resource_policy(
-            iam.PolicyStatement(
-                principals=[iam.ServicePrincipal("events.amazonaws.com")],
-                actions=["sqs:SendMessage"],
-                resources=[self.dead_letter_queue.queue_arn],
-                conditions={"ArnEquals": {"aws:SourceArn": rule.rule_arn}},
-            )
+        # Deliveries that fail even so land where failed triggers land.
+        add_queue_target(
+            rule, self.dead_letter_queue, dead_letter_queue=self.trigger_dead_letter_queue
         )
         return rule
 
@@ -781,6 +701,9 @@ class DocpipeStack(Stack):
             "DeadLetterQueueUrl": self.dead_letter_queue.queue_url,
             "TriggerDeadLetterQueueUrl": self.trigger_dead_letter_queue.queue_url,
             "DocumentsTableName": self.table.table_name,
+            "IntakeQueueUrl": self.intake.queue.queue_url,
+            "IntakeDeadLetterQueueUrl": self.intake.dead_letter_queue.queue_url,
+            "LeaseTableName": self.lease_table.table_name,
             "EncryptionKeyArn": self.encryption_key.key_arn,
             "AccessLogBucketName": self.access_log_bucket.bucket_name,
             "AlarmTopicArn": self.monitoring.alarm_topic.topic_arn,

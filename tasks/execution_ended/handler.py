@@ -8,19 +8,21 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tasks.execution_ended.task import execution_ended
+from tasks.execution_ended.task import document_of, execution_ended
 from tasks.shared.clients import client
 from tasks.shared.observability import logger, metrics, tracer
 from tasks.shared.semaphore import Semaphore
 from tasks.shared.settings import get_settings
 
 
-@logger.inject_lambda_context(correlation_id_path="detail.name")
+@logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Release the ended execution's lease; fail the record it left PROCESSING."""
     settings = get_settings()
+    # Its log lines join the document's: the same correlation id as the tasks' (the id).
+    logger.set_correlation_id(document_of(event) or event.get("detail", {}).get("name"))
     ended = execution_ended(
         event,
         semaphore=Semaphore(client("dynamodb"), settings.lease_table_name),

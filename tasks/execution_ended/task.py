@@ -35,6 +35,11 @@ class Ended:
     document_id: str | None
 
 
+def document_of(event: dict[str, Any]) -> str | None:
+    """The document id of the execution a status-change event is about, if it has one."""
+    return _document_of((event.get("detail") or {}).get("input"))
+
+
 def _document_of(execution_input: Any) -> str | None:
     """The document id of an execution started from an S3 event (None if it was not)."""
     if not isinstance(execution_input, str):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,11 @@ import pytest
 
 from infra.config import (
     DEFAULT_LABELS_PATH,
+    PIPELINE_ASL,
     PROJECT_ROOT,
     DocpipeConfig,
     cdk_json_context,
+    pipeline_timeout_seconds,
 )
 from tasks.shared.labels import DEFAULT_LABELS_FILE
 from tasks.shared.settings import Settings
@@ -30,6 +33,7 @@ CONTEXT_KEYS = {
     "maxCharacters": "max_characters",
     "maxExtractSeconds": "max_extract_seconds",
     "modelConcurrency": "model_concurrency",
+    "maxConcurrentDocuments": "max_concurrent_documents",
     "alarmEmail": "alarm_email",
 }
 
@@ -63,6 +67,12 @@ def test_limit_defaults_are_the_tasks_own(monkeypatch: pytest.MonkeyPatch) -> No
     assert defaults.max_extract_seconds == settings.max_extract_seconds
     assert defaults.max_document_tokens == settings.max_document_tokens
     assert defaults.labels_path == DEFAULT_LABELS_FILE
+    for name in ("MAX_CONCURRENT_DOCUMENTS", "PROCESSING_TIMEOUT_SECONDS"):
+        monkeypatch.delenv(f"DOCPIPE_{name}", raising=False)
+    settings = Settings.from_env()
+    assert defaults.max_concurrent_documents == settings.max_concurrent_documents
+    # The starter's default time limit of a lease is the state machine's own.
+    assert pipeline_timeout_seconds() == settings.processing_timeout_seconds
     assert DEFAULT_LABELS_PATH == "tasks/shared/labels.json"
 
 
@@ -76,10 +86,12 @@ def test_context_values_from_the_command_line_are_strings() -> None:
             "maxPages": "10",
             "maxDocumentBytes": "1024",
             "modelConcurrency": "2",
+            "maxConcurrentDocuments": "20",
             "alarmEmail": " ops@example.com ",
         }
     )
     assert (config.max_pages, config.max_document_bytes, config.model_concurrency) == (10, 1024, 2)
+    assert config.max_concurrent_documents == 20
     assert config.alarm_email == "ops@example.com"
     assert from_context({"alarmEmail": ""}).alarm_email is None
 
@@ -91,6 +103,8 @@ def test_context_values_from_the_command_line_are_strings() -> None:
         ({"maxPages": True}, "maxPages must be an integer"),
         ({"maxPages": 0}, "maxPages must be positive"),
         ({"modelConcurrency": -1}, "modelConcurrency must be positive"),
+        ({"maxConcurrentDocuments": 0}, "maxConcurrentDocuments must be positive"),
+        ({"maxConcurrentDocuments": "eight"}, "maxConcurrentDocuments must be an integer"),
         ({"maxCharacters": 0}, "maxCharacters must be positive"),
         ({"maxExtractSeconds": 300}, "below Extract Text's Lambda timeout"),
         ({"labelsFile": "no/such/labels.json"}, "labelsFile: cannot read labels file"),
@@ -111,3 +125,13 @@ def test_labels_file_is_validated_with_the_tasks_loader(tmp_path: Path) -> None:
 def test_relative_labels_file_is_from_the_project_root() -> None:
     config = DocpipeConfig(labels_file="tasks/shared/labels.json")
     assert config.labels_path == PROJECT_ROOT / "tasks" / "shared" / "labels.json"
+
+
+def test_pipeline_timeout_is_the_asl_files_own(tmp_path: Path) -> None:
+    definition = json.loads(PIPELINE_ASL.read_text(encoding="utf-8"))
+    assert pipeline_timeout_seconds() == definition["TimeoutSeconds"]
+    bad = tmp_path / "machine.asl.json"
+    for timeout in (None, "21600", 0, True):
+        bad.write_text(json.dumps({"TimeoutSeconds": timeout}), encoding="utf-8")
+        with pytest.raises(ValueError, match="TimeoutSeconds must be a positive integer"):
+            pipeline_timeout_seconds(bad)

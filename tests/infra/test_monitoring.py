@@ -27,6 +27,9 @@ from templates import Json, only
 
 from infra.config import PIPELINE_ASL, TASKS_DIR
 from infra.monitoring import (
+    INTAKE_DEPTH_PERIODS,
+    INTAKE_MAX_AGE,
+    INTAKE_MAX_DEPTH,
     KEY_ACTIONS,
     MODEL_THROTTLE_PERIODS,
     MODEL_THROTTLE_THRESHOLD,
@@ -87,9 +90,11 @@ def attach(
         stack,
         CONSTRUCT_ID,
         state_machine=stack.state_machine,
-        functions=stack.functions,
+        functions={**stack.functions, **stack.intake.functions},
         dead_letter_queue=stack.dead_letter_queue,
         trigger_dead_letter_queue=stack.trigger_dead_letter_queue,
+        intake_queue=stack.intake.queue,
+        intake_dead_letter_queue=stack.intake.dead_letter_queue,
         alarm_email=alarm_email,
         encryption_key=key,
         name_prefix=PREFIX,
@@ -140,6 +145,7 @@ def expected_alarms(m: Monitored) -> dict[str, Json]:
         }
 
     visible = "ApproximateNumberOfMessagesVisible"
+    intake = queue(stack.intake.queue)
     return {
         "DeadLetterQueueNotEmpty": alarm(
             "AWS/SQS", visible, queue(stack.dead_letter_queue), "Maximum"
@@ -147,6 +153,19 @@ def expected_alarms(m: Monitored) -> dict[str, Json]:
         "TriggerDeadLetterQueueNotEmpty": alarm(
             "AWS/SQS", visible, queue(stack.trigger_dead_letter_queue), "Maximum"
         ),
+        "IntakeDeadLetterQueueNotEmpty": alarm(
+            "AWS/SQS", visible, queue(stack.intake.dead_letter_queue), "Maximum"
+        ),
+        "IntakeQueueAge": {
+            **alarm("AWS/SQS", "ApproximateAgeOfOldestMessage", intake, "Maximum"),
+            "Threshold": INTAKE_MAX_AGE.to_seconds(),
+        },
+        "IntakeQueueDepth": {
+            **alarm("AWS/SQS", visible, intake, "Maximum"),
+            "Threshold": INTAKE_MAX_DEPTH,
+            "EvaluationPeriods": INTAKE_DEPTH_PERIODS,
+            "DatapointsToAlarm": INTAKE_DEPTH_PERIODS,
+        },
         "ExecutionsFailed": alarm("AWS/States", "ExecutionsFailed", machine, "Sum"),
         "ExecutionsTimedOut": alarm("AWS/States", "ExecutionsTimedOut", machine, "Sum"),
         "ExecutionsThrottled": alarm("AWS/States", "ExecutionThrottled", machine, "Sum"),
@@ -178,6 +197,9 @@ def test_the_construct_exposes_exactly_the_expected_alarms(
     [
         "DeadLetterQueueNotEmpty",
         "TriggerDeadLetterQueueNotEmpty",
+        "IntakeDeadLetterQueueNotEmpty",
+        "IntakeQueueAge",
+        "IntakeQueueDepth",
         "ExecutionsFailed",
         "ExecutionsTimedOut",
         "ExecutionsThrottled",
@@ -217,14 +239,24 @@ def test_every_alarm_description_fits_cloudwatch_and_says_what_to_do(
         assert 200 <= length <= MAX_DESCRIPTION, (name, length)
 
 
+def next_on_failure(state: Json) -> str | None:
+    """The state after `state` for a document on the failure path, which carries `$.error`."""
+    if state["Type"] != "Choice":
+        return state.get("Next")
+    (choice,) = [
+        c for c in state["Choices"] if c.get("Variable") == "$.error" and c.get("IsPresent")
+    ]
+    return str(choice["Next"])
+
+
 def test_failure_path_ends_in_a_fail_state_so_executions_failed_counts_failed_documents() -> None:
     # Documents caught by a Catch run Record Failure → … → a terminal state; only a Fail
     # state makes the execution FAILED, which is what ExecutionsFailed counts.
     states = json.loads(PIPELINE_ASL.read_text(encoding="utf-8"))["States"]
     name, seen = "Record Failure", []
-    while "Next" in states[name]:
+    while (following := next_on_failure(states[name])) is not None:
         seen.append(name)
-        name = states[name]["Next"]
+        name = following
         assert name not in seen, f"failure path loops at {name}"
     assert seen[:3] == ["Record Failure", "Send To DLQ", "Publish Failure"]
     assert states[name]["Type"] == "Fail"
@@ -294,6 +326,8 @@ def test_an_imported_key_is_refused(synth: Callable[..., DocpipeStack]) -> None:
             functions=stack.functions,
             dead_letter_queue=stack.dead_letter_queue,
             trigger_dead_letter_queue=stack.trigger_dead_letter_queue,
+            intake_queue=stack.intake.queue,
+            intake_dead_letter_queue=stack.intake.dead_letter_queue,
             alarm_email=None,
             encryption_key=key,
         )
@@ -384,12 +418,15 @@ def emitted_metric_names() -> set[str]:
             if node.func.attr != "add_metric":
                 continue
             (value,) = [k.value for k in node.keywords if k.arg == "name"]
-            if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                names.add(value.value)
-            elif isinstance(value, ast.Name):
-                names.add(str(getattr(observability, value.id)))
-            else:
-                raise AssertionError(f"{path}: metric name is not a literal or a constant")
+            # `name="A" if started else "B"` emits either.
+            options = [value.body, value.orelse] if isinstance(value, ast.IfExp) else [value]
+            for option in options:
+                if isinstance(option, ast.Constant) and isinstance(option.value, str):
+                    names.add(option.value)
+                elif isinstance(option, ast.Name):
+                    names.add(str(getattr(observability, option.id)))
+                else:
+                    raise AssertionError(f"{path}: metric name is not a literal or a constant")
     return names
 
 
@@ -405,6 +442,12 @@ def test_the_handlers_emit_the_metrics_the_dashboard_expects() -> None:
         "ModelCalls",
         "CostUSD",
         "ModelThrottled",
+        "ExecutionsStarted",
+        "ExecutionsAlreadyStarted",
+        "AdmissionDeferred",
+        "LeasesReleasedOnEnd",
+        "RecordsFailedOnEnd",
+        "LeasesReconciled",
     } <= names
 
 
@@ -462,10 +505,19 @@ def test_dashboard_graphs_executions_duration_queues_and_every_function(
         "ExecutionTime",
     ):
         assert ("AWS/States", name, machine) in graphed, name
-    for queue in (stack.dead_letter_queue, stack.trigger_dead_letter_queue):
+    queues = (
+        stack.dead_letter_queue,
+        stack.trigger_dead_letter_queue,
+        stack.intake.dead_letter_queue,
+        stack.intake.queue,
+    )
+    for queue in queues:
         dims = (("QueueName", f"GetAtt:{monitored.logical_id(queue)}.QueueName"),)
         assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible", dims) in graphed
-    for function in stack.functions.values():
+    intake = (("QueueName", f"GetAtt:{monitored.logical_id(stack.intake.queue)}.QueueName"),)
+    for name in ("ApproximateAgeOfOldestMessage", "ApproximateNumberOfMessagesNotVisible"):
+        assert ("AWS/SQS", name, intake) in graphed, name
+    for function in [*stack.functions.values(), *stack.intake.functions.values()]:
         dims = (("FunctionName", f"Ref:{monitored.logical_id(function)}"),)
         for name in ("Duration", "Errors", "Throttles"):
             assert ("AWS/Lambda", name, dims) in graphed, (function.node.id, name)
@@ -550,6 +602,8 @@ def test_names_start_with_the_stack_name_by_default(synth: Callable[..., Docpipe
         functions=stack.functions,
         dead_letter_queue=stack.dead_letter_queue,
         trigger_dead_letter_queue=stack.trigger_dead_letter_queue,
+        intake_queue=stack.intake.queue,
+        intake_dead_letter_queue=stack.intake.dead_letter_queue,
     )
 
     alarm = monitoring.alarms["ExecutionsFailed"].node.default_child

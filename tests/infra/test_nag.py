@@ -18,14 +18,18 @@ ACKNOWLEDGED_RULES = {
     "AwsSolutions-IAM5",  # resource wildcards: no-ARN actions, document ids, profile regions
     "AwsSolutions-SQS3",  # the dead-letter queues have no dead-letter queue
     "Serverless-SQSRedrivePolicy",  # the same, in the Serverless pack
-    "Serverless-LambdaDLQ",  # the task functions are invoked synchronously
+    "Serverless-LambdaDLQ",  # synchronous task functions, the starter, the reconciler
+    "Serverless-LambdaEventSourceMappingDestination",  # SQS sources redrive in the queue
 }
 # The resource wildcards IAM5 may be acknowledged for: actions that take no ARN ("*"),
-# object keys of the documents bucket, and an inference profile's model in any region.
+# object keys of the documents bucket, an inference profile's model in any region, and the
+# executions of the pipeline's state machine (described by the lease reconciler).
 ACKNOWLEDGED_RESOURCES = re.compile(
     r"^Resource::(\*"
     r"|<DocumentsBucket[0-9A-F]{8}\.Arn>/[^<>]+"
-    r"|arn:<AWS::Partition>:bedrock:\*::foundation-model/[^*]+)$"
+    r"|arn:<AWS::Partition>:bedrock:\*::foundation-model/[^*]+"
+    r"|arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
+    r"<DocumentPipeline[0-9A-F]{8}\.Name>:\*)$"
 )
 
 

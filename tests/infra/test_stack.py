@@ -12,7 +12,22 @@ from typing import Any
 import pytest
 from aws_cdk import Token
 from aws_cdk.assertions import Match, Template
-from templates import Json, only
+from templates import (
+    DENIES_WITHOUT_TLS,
+    Json,
+    as_list,
+    documents_table_id,
+    functions_by_handler,
+    granted,
+    key_arn,
+    lease_table_id,
+    logical_id,
+    logical_id_of,
+    only,
+    role_actions,
+    role_of,
+    statements_of_role,
+)
 
 from infra.bundling import LAMBDA_RUNTIME
 from infra.config import (
@@ -29,7 +44,7 @@ from infra.stack import (
     DocpipeStack,
     object_access,
 )
-from tasks.catalog import RESOURCE_PLACEHOLDERS, TASK_FUNCTIONS
+from tasks.catalog import INTAKE_FUNCTIONS, RESOURCE_PLACEHOLDERS, START_PIPELINE, TASK_FUNCTIONS
 from tasks.shared import storage
 from tasks.shared.labels import DEFAULT_LABELS_FILE
 
@@ -37,6 +52,7 @@ PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*)\}")
 # The IAM action and the ARN-bearing parameter of each service integration the ASL may use.
 INTEGRATIONS = {
     "arn:aws:states:::lambda:invoke": ("lambda:InvokeFunction", "FunctionName"),
+    "arn:aws:states:::dynamodb:getItem": ("dynamodb:GetItem", "TableName"),
     "arn:aws:states:::dynamodb:putItem": ("dynamodb:PutItem", "TableName"),
     "arn:aws:states:::dynamodb:updateItem": ("dynamodb:UpdateItem", "TableName"),
     "arn:aws:states:::sqs:sendMessage": ("sqs:SendMessage", "QueueUrl"),
@@ -74,16 +90,6 @@ def resources(template: Template) -> Json:
 # Helpers over the template
 
 
-def logical_id_of(template: Template, cfn_type: str, props: Json | None = None) -> str:
-    return only(template.find_resources(cfn_type, {"Properties": props} if props else None))[0]
-
-
-# A resource policy's statements include the Deny of requests without TLS.
-DENIES_WITHOUT_TLS = Match.array_with(
-    [Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})]
-)
-
-
 def upload_rule(template: Template) -> tuple[str, Any]:
     """(logical id, resource) of the rule that starts the pipeline on uploads."""
     return only(
@@ -91,10 +97,6 @@ def upload_rule(template: Template) -> tuple[str, Any]:
             "AWS::Events::Rule", {"Properties": {"EventPattern": {"source": ["aws.s3"]}}}
         )
     )
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def documents_bucket_id(resources: Json) -> str:
@@ -115,10 +117,6 @@ def completion_topic_id(template: Template) -> str:
     return topic_id
 
 
-def key_arn(template: Template) -> Json:
-    return {"Fn::GetAtt": [logical_id_of(template, "AWS::KMS::Key"), "Arn"]}
-
-
 def object_arn(bucket_id: str, key: str) -> Json:
     return {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, f"/{key}"]]}
 
@@ -133,50 +131,6 @@ def policy_statements(value: Any) -> Iterator[Json]:
     elif isinstance(value, list):
         for item in value:
             yield from policy_statements(item)
-
-
-def statements_of_role(resources: Json, role_id: str) -> Iterator[Json]:
-    """Every statement of every AWS::IAM::Policy attached to the role `role_id`."""
-    for resource in resources.values():
-        if resource["Type"] != "AWS::IAM::Policy":
-            continue
-        if {"Ref": role_id} not in resource["Properties"]["Roles"]:
-            continue
-        yield from resource["Properties"]["PolicyDocument"]["Statement"]
-
-
-def role_actions(resources: Json, role_id: str) -> set[str]:
-    return {
-        action
-        for statement in statements_of_role(resources, role_id)
-        for action in as_list(statement["Action"])
-    }
-
-
-def granted(resources: Json, role_id: str, action: str) -> list[Any]:
-    """The resources on which `role_id` is allowed `action` (exact action names only)."""
-    return [
-        target
-        for statement in statements_of_role(resources, role_id)
-        if statement["Effect"] == "Allow" and action in as_list(statement["Action"])
-        for target in as_list(statement["Resource"])
-    ]
-
-
-def role_of(resource: Json) -> str:
-    """Logical id of the role a function (`Role`) or state machine (`RoleArn`) runs as."""
-    properties = resource["Properties"]
-    role = properties["RoleArn" if "RoleArn" in properties else "Role"]
-    logical_id: str = role["Fn::GetAtt"][0]
-    return logical_id
-
-
-def functions_by_handler(resources: Json) -> dict[str, tuple[str, Json]]:
-    return {
-        resource["Properties"]["Handler"]: (logical_id, resource)
-        for logical_id, resource in resources.items()
-        if resource["Type"] == "AWS::Lambda::Function"
-    }
 
 
 def arn_of(resources: Json, reference: Json) -> Json:
@@ -302,7 +256,7 @@ def test_rule_pattern_is_the_pattern_file_with_bucket_and_prefix(
 ) -> None:
     bucket_id = documents_bucket_id(resources)
     text = TRIGGER_PATTERN.read_text(encoding="utf-8")
-    assert PLACEHOLDER.findall(text) == ["BucketName", "IncomingPrefix"]
+    assert set(PLACEHOLDER.findall(text)) == {"BucketName", "IncomingPrefix"}
     expected = json.loads(
         text.replace('"${BucketName}"', json.dumps({"Ref": bucket_id})).replace(
             "${IncomingPrefix}", "incoming/"
@@ -312,25 +266,39 @@ def test_rule_pattern_is_the_pattern_file_with_bucket_and_prefix(
     assert rule["Properties"]["EventPattern"] == expected
 
 
-def test_rule_starts_the_state_machine_with_retries_and_a_dead_letter_queue(
-    template: Template, resources: Json
+def test_rule_queues_uploads_in_the_intake_queue_with_retries_and_a_dead_letter_queue(
+    template: Template, resources: Json, stack: DocpipeStack
 ) -> None:
-    machine_id = logical_id_of(template, "AWS::StepFunctions::StateMachine")
-    _, rule = upload_rule(template)
+    rule_id, rule = upload_rule(template)
     (target,) = rule["Properties"]["Targets"]
-    assert target["Arn"] == {"Ref": machine_id}
+    intake_id = logical_id(stack, stack.intake.queue)
+    assert target["Arn"] == {"Fn::GetAtt": [intake_id, "Arn"]}
+    assert "RoleArn" not in target  # the queue's own policy lets EventBridge send
     queue_id = target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
-    assert resources[queue_id]["Type"] == "AWS::SQS::Queue"
+    assert queue_id == logical_id(stack, stack.trigger_dead_letter_queue)
     retry = target["RetryPolicy"]
     assert 0 < retry["MaximumRetryAttempts"] <= 185
     assert 60 <= retry["MaximumEventAgeInSeconds"] <= 86400
-    # EventBridge may start executions (whose input it encrypts with the machine's key) ...
-    events_role = target["RoleArn"]["Fn::GetAtt"][0]
-    assert granted(resources, events_role, "states:StartExecution") == [{"Ref": machine_id}]
-    for action in KEY_WRITE:
-        assert granted(resources, events_role, action) == [key_arn(template)]
-    assert role_actions(resources, events_role) == {"states:StartExecution", *KEY_WRITE}
-    # ... and may write to the dead-letter queue, and use its key through SQS.
+    # Only this rule may write to the intake queue ...
+    (policy,) = [
+        r["Properties"]
+        for r in resources.values()
+        if r["Type"] == "AWS::SQS::QueuePolicy"
+        and r["Properties"]["Queues"] == [{"Ref": intake_id}]
+    ]
+    allows = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    from_the_rule = {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule_id, "Arn"]}}}
+    assert allows == [
+        {
+            "Action": "sqs:SendMessage",
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Resource": {"Fn::GetAtt": [intake_id, "Arn"]},
+            "Condition": from_the_rule,
+        }
+    ]
+    # ... it may write to the dead-letter queue too, and EventBridge may use their key
+    # through SQS.
     template.has_resource_properties(
         "AWS::SQS::QueuePolicy",
         {
@@ -343,16 +311,7 @@ def test_rule_starts_the_state_machine_with_retries_and_a_dead_letter_queue(
                                 "Action": "sqs:SendMessage",
                                 "Effect": "Allow",
                                 "Principal": {"Service": "events.amazonaws.com"},
-                                "Condition": {
-                                    "ArnEquals": {
-                                        "aws:SourceArn": {
-                                            "Fn::GetAtt": [
-                                                upload_rule(template)[0],
-                                                "Arn",
-                                            ]
-                                        }
-                                    }
-                                },
+                                "Condition": from_the_rule,
                             }
                         )
                     ]
@@ -369,6 +328,20 @@ def test_rule_starts_the_state_machine_with_retries_and_a_dead_letter_queue(
             "kms:ViaService": {"Fn::Join": ["", ["sqs.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}
         }
     }
+
+
+def test_only_the_starter_may_start_executions_and_only_of_this_machine(
+    template: Template, resources: Json
+) -> None:
+    machine_id = logical_id_of(template, "AWS::StepFunctions::StateMachine")
+    starters = [
+        role_id
+        for role_id, role in resources.items()
+        if role["Type"] == "AWS::IAM::Role" and granted(resources, role_id, "states:StartExecution")
+    ]
+    _, function = functions_by_handler(resources)[START_PIPELINE.handler]
+    assert starters == [role_of(function)]
+    assert granted(resources, starters[0], "states:StartExecution") == [{"Ref": machine_id}]
 
 
 # Encryption
@@ -410,13 +383,14 @@ def test_every_resource_that_takes_a_key_uses_the_stack_key(
         if resource["Type"] in by_type:
             assert by_type[resource["Type"]](resource["Properties"]) == key, resource
             counts[resource["Type"]] += 1
-    # The table, two queues, the completion topic (and an alarm topic, if any), a log group
-    # per function and the machine's, the machine.
+    # The documents and lease tables, four queues (the pipeline's and the trigger's
+    # dead-letter queues, the intake queue and its dead-letter queue), the completion topic
+    # (and an alarm topic, if any), a log group per function and the machine's, the machine.
     assert counts.pop("AWS::SNS::Topic") >= 1
     assert counts == {
-        "AWS::DynamoDB::Table": 1,
-        "AWS::SQS::Queue": 2,
-        "AWS::Logs::LogGroup": len(TASK_FUNCTIONS) + 1,
+        "AWS::DynamoDB::Table": 2,
+        "AWS::SQS::Queue": 4,
+        "AWS::Logs::LogGroup": len(TASK_FUNCTIONS) + len(INTAKE_FUNCTIONS) + 1,
         "AWS::StepFunctions::StateMachine": 1,
     }
     _, machine = only(template.find_resources("AWS::StepFunctions::StateMachine"))
@@ -458,8 +432,9 @@ def test_arm64_functions_on_the_runtime_with_the_catalog_handlers_and_sizes(
     resources: Json,
 ) -> None:
     functions = functions_by_handler(resources)
-    assert set(functions) == {task.handler for task in TASK_FUNCTIONS}
-    for task in TASK_FUNCTIONS:
+    every = (*TASK_FUNCTIONS, *INTAKE_FUNCTIONS)
+    assert set(functions) == {function.handler for function in every}
+    for task in every:
         properties = functions[task.handler][1]["Properties"]
         assert properties["Architectures"] == ["arm64"]
         assert properties["Runtime"] == LAMBDA_RUNTIME.name == "python3.14"
@@ -489,7 +464,7 @@ def test_functions_share_one_code_bundle(resources: Json) -> None:
 def common_environment(resources: Json, template: Template) -> Json:
     return {
         "DOCPIPE_ARTIFACT_BUCKET": {"Ref": documents_bucket_id(resources)},
-        "DOCPIPE_TABLE_NAME": {"Ref": logical_id_of(template, "AWS::DynamoDB::Table")},
+        "DOCPIPE_TABLE_NAME": {"Ref": documents_table_id(template)},
         "DOCPIPE_MODEL_PROVIDER": "bedrock",
         "DOCPIPE_MODEL_ID": DEFAULT_MODEL_ID,
         "DOCPIPE_BUDGET_MODEL_ID": "",
@@ -652,7 +627,7 @@ def test_function_roles_allow_only_their_services(template: Template, resources:
 
 
 def test_only_store_results_reaches_the_table(template: Template, resources: Json) -> None:
-    table_arn = {"Fn::GetAtt": [logical_id_of(template, "AWS::DynamoDB::Table"), "Arn"]}
+    table_arn = {"Fn::GetAtt": [documents_table_id(template), "Arn"]}
     functions = functions_by_handler(resources)
     for task in TASK_FUNCTIONS:
         role = role_of(functions[task.handler][1])
@@ -696,19 +671,19 @@ def test_bedrock_is_allowed_on_the_configured_model_only_for_model_tasks(
 def test_no_resource_names_its_role_in_depends_on(resources: Json) -> None:
     # cfn-lint W3005: the GetAtt on the role already orders the resource after it; the
     # role's policies (which nothing references) stay in DependsOn.
-    for logical_id, resource in resources.items():
+    for resource_id, resource in resources.items():
         if resource["Type"] not in ("AWS::Lambda::Function", "AWS::StepFunctions::StateMachine"):
             continue
         role = role_of(resource)
         depends_on = as_list(resource.get("DependsOn", []))
-        assert role not in depends_on, logical_id
+        assert role not in depends_on, resource_id
         policies = [
             policy_id
             for policy_id, policy in resources.items()
             if policy["Type"] == "AWS::IAM::Policy"
             and {"Ref": role} in policy["Properties"]["Roles"]
         ]
-        assert policies and depends_on == policies, logical_id
+        assert policies and depends_on == policies, resource_id
 
 
 # State machine
@@ -751,9 +726,8 @@ def test_definition_substitutions_match_the_asl_placeholders_both_ways(
     for task in TASK_FUNCTIONS:
         function_id = functions[task.handler][0]
         assert substitutions[task.placeholder] == {"Fn::GetAtt": [function_id, "Arn"]}
-    assert substitutions["DocumentsTableName"] == {
-        "Ref": logical_id_of(template, "AWS::DynamoDB::Table")
-    }
+    assert substitutions["DocumentsTableName"] == {"Ref": documents_table_id(template)}
+    assert substitutions["LeaseTableName"] == {"Ref": lease_table_id(template)}
     topic_id = substitutions["CompletionTopicArn"]["Ref"]
     assert resources[topic_id]["Type"] == "AWS::SNS::Topic"
     queue_id = substitutions["DeadLetterQueueUrl"]["Ref"]
@@ -783,7 +757,10 @@ def test_every_resource_the_asl_calls_is_granted_to_the_state_machine(
 ) -> None:
     asl = json.loads(PIPELINE_ASL.read_text(encoding="utf-8"))
     calls = set(asl_task_calls(asl["States"]))
-    assert len(calls) >= 12  # seven functions, two table writes, queue, topic, Textract
+    # seven functions, table reads and writes, the lease release, queue, topic, Textract
+    assert len(calls) >= 12
+    assert ("arn:aws:states:::dynamodb:updateItem", "LeaseTableName") in calls
+    assert ("arn:aws:states:::dynamodb:getItem", "DocumentsTableName") in calls
     _, machine = only(template.find_resources("AWS::StepFunctions::StateMachine"))
     substitutions = machine["Properties"]["DefinitionSubstitutions"]
     role = role_of(machine)
@@ -819,6 +796,7 @@ def test_state_machine_role_has_nothing_beyond_what_the_asl_needs(
     }
     assert service_actions == {
         "lambda:InvokeFunction",
+        "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
         "sqs:SendMessage",
@@ -831,8 +809,17 @@ def test_state_machine_role_has_nothing_beyond_what_the_asl_needs(
     }
     # The seven functions as the ASL names them (unqualified ARNs), no versions or aliases.
     assert sorted(map(json.dumps, granted(resources, role, "lambda:InvokeFunction"))) == sorted(
-        json.dumps({"Fn::GetAtt": [function_id, "Arn"]})
-        for function_id, _ in functions_by_handler(resources).values()
+        json.dumps({"Fn::GetAtt": [functions_by_handler(resources)[task.handler][0], "Arn"]})
+        for task in TASK_FUNCTIONS
+    )
+    # The documents table is read (content dedup), put and updated; the lease table only
+    # updated (the lease release).
+    documents = {"Fn::GetAtt": [documents_table_id(template), "Arn"]}
+    leases = {"Fn::GetAtt": [lease_table_id(template), "Arn"]}
+    assert granted(resources, role, "dynamodb:GetItem") == [documents]
+    assert granted(resources, role, "dynamodb:PutItem") == [documents]
+    assert sorted(map(json.dumps, granted(resources, role, "dynamodb:UpdateItem"))) == sorted(
+        map(json.dumps, [documents, leases])
     )
     # Textract reads only the OCR input files, with this role's permissions.
     bucket_id = documents_bucket_id(resources)
@@ -860,7 +847,7 @@ def test_table_is_on_demand_keyed_by_document_id_with_pitr(template: Template) -
 
 def test_queues_keep_messages_14_days_and_require_tls(template: Template) -> None:
     queues = template.find_resources("AWS::SQS::Queue")
-    assert len(queues) == 2  # the pipeline's dead-letter queue and the trigger's
+    assert len(queues) == 4  # the pipeline's, the trigger's and the intake's DLQs, the intake
     for queue_id, queue in queues.items():
         assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
         template.has_resource_properties(
@@ -892,11 +879,15 @@ def test_outputs_name_every_resource_an_operator_uses(template: Template) -> Non
         "DeadLetterQueueUrl",
         "TriggerDeadLetterQueueUrl",
         "DocumentsTableName",
+        "IntakeQueueUrl",
+        "IntakeDeadLetterQueueUrl",
+        "LeaseTableName",
         "EncryptionKeyArn",
         "AccessLogBucketName",
     ):
         assert name in outputs
     assert outputs["EncryptionKeyArn"]["Value"] == key_arn(template)
+    assert outputs["LeaseTableName"]["Value"] == {"Ref": lease_table_id(template)}
 
 
 def test_stack_is_environment_agnostic(stack: DocpipeStack) -> None:
@@ -934,9 +925,10 @@ def test_context_sets_the_incoming_prefix_and_what_extract_text_may_read(
         r
         for r in configured.values()
         if r["Type"] == "AWS::Events::Rule"
-        and r["Properties"]["EventPattern"]["source"] == ["aws.s3"]
+        and r["Properties"].get("EventPattern", {}).get("source") == ["aws.s3"]
     ]
-    assert rule["Properties"]["EventPattern"]["detail"]["object"]["key"] == [{"prefix": "inbox/"}]
+    keys = [b["object"]["key"] for b in rule["Properties"]["EventPattern"]["detail"]["$or"]]
+    assert keys == [[{"prefix": "inbox/"}], [{"wildcard": "inbox/*.*"}]]
     functions = functions_by_handler(configured)
     role = role_of(functions["tasks.extract_text.handler.handler"][1])
     targets = granted(configured, role, "s3:GetObjectVersion")
@@ -988,7 +980,9 @@ def test_timed_out_and_aborted_executions_reach_the_dead_letter_queue(
         r
         for r in resources.values()
         if r["Type"] == "AWS::Events::Rule"
-        and r["Properties"]["EventPattern"].get("source") == ["aws.states"]
+        and r["Properties"].get("EventPattern", {}).get("source") == ["aws.states"]
+        and resources[r["Properties"]["Targets"][0]["Arn"]["Fn::GetAtt"][0]]["Type"]
+        == "AWS::SQS::Queue"
     ]
     [rule] = rules
     pattern = rule["Properties"]["EventPattern"]

@@ -140,9 +140,7 @@ def test_every_lambda_task_waits_out_lambda_throttling(asl: dict[str, Any]) -> N
 
 
 def test_the_execution_outlives_its_longest_wait(asl: dict[str, Any]) -> None:
-    longest = max(
-        retry_budget(r) for _, s, _ in walk(asl["States"]) for r in s.get("Retry", [])
-    )
+    longest = max(retry_budget(r) for _, s, _ in walk(asl["States"]) for r in s.get("Retry", []))
     # Patient retries of three model steps, one after the other, and 30 minutes of OCR.
     assert asl["TimeoutSeconds"] >= 3 * longest / 2 + 1800
 
@@ -183,7 +181,10 @@ def test_trigger_pattern_selects_object_created_under_the_prefix() -> None:
     pattern = json.loads(TRIGGER_PATTERN_FILE.read_text())
     assert pattern["source"] == ["aws.s3"]
     assert pattern["detail-type"] == ["Object Created"]
-    assert pattern["detail"]["object"]["key"] == [{"prefix": "${IncomingPrefix}"}]
+    assert [b["object"]["key"] for b in pattern["detail"]["$or"]] == [
+        [{"prefix": "${IncomingPrefix}"}],
+        [{"wildcard": "${IncomingPrefix}*.*"}],
+    ]
     assert set(PLACEHOLDER.findall(TRIGGER_PATTERN_FILE.read_text())) == {
         "BucketName",
         "IncomingPrefix",
