@@ -23,15 +23,20 @@ scaled clock). Printed, as text or one JSON object:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from docpipe.converse_fake import ConverseFake
+from docpipe.converse_fake import ENDPOINT_ENV
 from docpipe.engine import STATE_MACHINE_ARN, TABLE, LocalEngine
 
 TERMINAL_RECORDS = ("SUCCEEDED", "FAILED", "SKIPPED_DUPLICATE")
@@ -116,6 +121,46 @@ def _terminal_records(engine: LocalEngine) -> Counter[str]:
     )
 
 
+@contextlib.contextmanager
+def converse_fake_process(latency: float, throttle: float, seed: int) -> Iterator[str]:
+    """The Converse fake in a process of its own (so its HTTP threads do not compete with
+    the engine for the interpreter lock); yields its endpoint."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "docpipe.converse_fake",
+            "--port",
+            "0",
+            "--latency",
+            str(latency),
+            "--throttle-rate",
+            str(throttle),
+            "--seed",
+            str(seed),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        endpoint = first.rsplit(" ", 1)[-1].strip()
+        if not endpoint.startswith("http"):
+            raise RuntimeError(f"the Converse fake did not start: {first!r}")
+        yield endpoint
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def fake_stats(endpoint: str) -> dict[str, int]:
+    """The fake's call counts (GET /_fake/stats)."""
+    with urllib.request.urlopen(f"{endpoint}/_fake/stats", timeout=10) as response:
+        stats: dict[str, int] = json.loads(response.read())
+        return stats
+
+
 def run(
     count: int, cap: int, latency: float, throttle: float, time_scale: float, timeout: float
 ) -> dict[str, Any]:
@@ -123,12 +168,12 @@ def run(
     wall_start = time.perf_counter()
     bodies = documents(count)
     with (
-        ConverseFake(throttle_rate=throttle, latency_s=latency, seed=11) as fake,
+        converse_fake_process(latency, throttle, seed=11) as endpoint,
         LocalEngine(
             model_provider="bedrock",
             time_scale=time_scale,
             max_concurrent_documents=cap,
-            extra_env=fake.env(),
+            extra_env={ENDPOINT_ENV: endpoint},
             log_level="ERROR",
         ) as engine,
     ):
@@ -165,8 +210,8 @@ def run(
         records = _terminal_records(engine)
         dead = Counter(letter["body"]["error"]["Error"] for letter in engine.dead_letters())
         intake_dead = len(list(engine._drain(engine.intake_dlq_url)))
-        stats = fake.stats()
-    model_seconds = stats.successes * latency / count
+        stats = fake_stats(endpoint)
+    model_seconds = stats["successes"] * latency / count
     ideal = count * model_seconds / cap
     return {
         "documents": count,
@@ -177,11 +222,12 @@ def run(
         "dead_letters": dict(dead),
         "intake_dead_letters": intake_dead,
         "max_running": max_overlap(intervals),
+        "mean_running": round(sum(end - start for start, end in intervals) / drain_s, 2),
         "cap": cap,
         "max_leases": peak_leases,
-        "max_model_calls_in_flight": stats.max_in_flight,
-        "model_calls": stats.calls,
-        "model_throttled": stats.throttled,
+        "max_model_calls_in_flight": stats["max_in_flight"],
+        "model_calls": stats["calls"],
+        "model_throttled": stats["throttled"],
         "model_seconds_per_document": round(model_seconds, 3),
         "drain_s": round(drain_s, 1),
         "ideal_drain_s": round(ideal, 1),

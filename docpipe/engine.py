@@ -460,6 +460,7 @@ class LocalEngine:
             return self._faulted(fault, context)
         try:
             result = handler(json.loads(payload), context)
+            _discard_disabled_metrics()
             body = json.dumps(result)
             if len(body.encode()) > MAX_STATE_BYTES:
                 raise EngineError(
@@ -468,6 +469,7 @@ class LocalEngine:
                 )
             return {"StatusCode": 200, "Payload": json.loads(body)}
         except Exception as exc:  # noqa: BLE001 - the Lambda runtime reports every error
+            _discard_disabled_metrics()
             return {
                 "StatusCode": 200,
                 "FunctionError": "Unhandled",
@@ -675,6 +677,19 @@ class LocalEngine:
     def read_json(self, key: str) -> Any:
         """Read a JSON artifact or result from the bucket."""
         return json.loads(self.client("s3").get_object(Bucket=BUCKET, Key=key)["Body"].read())
+
+
+def _discard_disabled_metrics() -> None:
+    """Drop the metrics a handler left in Powertools' buffer while metrics are disabled.
+
+    Powertools keeps disabled metrics buffered (flush skips them without clearing), and at
+    100 values of one metric it prints them anyway: thousands of offline invocations would
+    fill stdout with EMF lines that go nowhere.
+    """
+    if os.environ.get("POWERTOOLS_METRICS_DISABLED") == "true":
+        from tasks.shared.observability import metrics
+
+        metrics.clear_metrics()
 
 
 def processing_timeout_seconds() -> int:

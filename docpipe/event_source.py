@@ -78,6 +78,9 @@ class SqsEventSource:
         self._idle_wait_s = idle_wait_s
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        # moto's SQS is not safe for concurrent receives on one queue (it iterates a set
+        # that another receive changes); Lambda's pollers are separate processes.
+        self._receive_lock = threading.Lock()
         self.stats = EventSourceStats()
 
     def start(self) -> None:
@@ -107,12 +110,13 @@ class SqsEventSource:
 
     def poll_once(self) -> int:
         """Receive one batch and hand it to the function; return how many messages it held."""
-        messages = self._sqs.receive_message(
-            QueueUrl=self.queue_url,
-            MaxNumberOfMessages=self.batch_size,
-            AttributeNames=["All"],
-            MessageAttributeNames=["All"],
-        ).get("Messages", [])
+        with self._receive_lock:
+            messages = self._sqs.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=self.batch_size,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            ).get("Messages", [])
         if not messages:
             return 0
         self.stats.add(batches=1, messages=len(messages))
@@ -136,14 +140,21 @@ class SqsEventSource:
 
     @staticmethod
     def _failed_ids(payload: Any, messages: list[dict[str, Any]]) -> set[str]:
-        """The ids a partial batch response names; Lambda treats a malformed one as a
-        failure of the whole batch."""
-        if not isinstance(payload, dict) or "batchItemFailures" not in payload:
+        """The ids a partial batch response names, as Lambda reads it: no list (or an empty
+        or null one) is success; an item without a usable id of this batch fails the whole
+        batch."""
+        if not isinstance(payload, dict) or not payload.get("batchItemFailures"):
             return set()
-        try:
-            return {str(item["itemIdentifier"]) for item in payload["batchItemFailures"]}
-        except (TypeError, KeyError):
-            return {m["MessageId"] for m in messages}
+        batch = {m["MessageId"] for m in messages}
+        failures = payload["batchItemFailures"]
+        ids = (
+            [item.get("itemIdentifier") if isinstance(item, dict) else None for item in failures]
+            if isinstance(failures, list)
+            else [None]
+        )
+        if any(not isinstance(i, str) or i not in batch for i in ids):
+            return batch
+        return {str(i) for i in ids}
 
     def _record(self, message: dict[str, Any]) -> dict[str, Any]:
         """One record of Lambda's SQS event."""

@@ -58,8 +58,10 @@ class TaskFaults:
     timeout_rate: float = 0.0
     tasks: frozenset[str] = frozenset(task.package for task in TASK_FUNCTIONS)
     seed: int | None = None
-    _rng: random.Random = field(init=False, repr=False)
-    _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
+    _rng: random.Random = field(init=False, repr=False, compare=False)
+    _lock: threading.Lock = field(
+        init=False, repr=False, compare=False, default_factory=threading.Lock
+    )
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)

@@ -30,6 +30,14 @@ things stop it from running this pipeline as AWS would:
 8. StartExecution: moto checks for an existing name and appends the new execution without a
    lock, so two concurrent starts of one name could both run; they are serialised, so a
    name starts one execution, as on AWS.
+9. DynamoDB conditional writes: moto checks a condition and applies the write without a
+   lock, so two concurrent conditional updates of one item could both pass (the lease
+   semaphore would then exceed its cap). Writes are serialised, as DynamoDB makes each
+   item's writes atomic.
+10. Speed (no behaviour change): moto parses the definition again for every execution and
+   creates a new boto3 client for every service-integration call (DynamoDB, SNS, SQS,
+   aws-sdk). The parsed program is kept per definition (its components hold no execution
+   state; each execution has its own environment) and one client per service is reused.
 
 tests/integration/test_moto_patches.py fails loudly if moto changes any of these.
 """
@@ -49,6 +57,7 @@ from typing import Any, Protocol
 
 import moto
 from moto.core.exceptions import JsonRESTError
+from moto.dynamodb.models import DynamoDBBackend
 from moto.events import models as events_models
 from moto.s3.models import s3_backends
 from moto.stepfunctions.parser import models as parser_models
@@ -56,9 +65,17 @@ from moto.stepfunctions.parser import utils as parser_utils
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.program.program import Program
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+    state_task_service_aws_sdk,
+    state_task_service_dynamodb,
+    state_task_service_sns,
+    state_task_service_sqs,
+)
 from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.backend import execution as parser_execution
+from moto.stepfunctions.parser.backend import execution_worker as parser_worker
 from moto.textract.exceptions import InvalidJobIdException
 from moto.textract.responses import TextractResponse
 from moto.utilities.arns import parse_arn
@@ -108,6 +125,19 @@ PATCH_POINTS: tuple[tuple[Any, str], ...] = (
     (CommonStateField, "_eval_state_input"),
     (Program, "eval"),
     (parser_models.StepFunctionsParserBackend, "start_execution"),
+    (parser_worker.ExecutionWorker, "_get_evaluation_entrypoint"),
+    (DynamoDBBackend, "put_item"),
+    (DynamoDBBackend, "update_item"),
+    (DynamoDBBackend, "delete_item"),
+    *(
+        (module, "boto_client_for")
+        for module in (
+            state_task_service_aws_sdk,
+            state_task_service_dynamodb,
+            state_task_service_sns,
+            state_task_service_sqs,
+        )
+    ),
 )
 
 
@@ -279,6 +309,37 @@ def patched(
         with start_lock:
             return original_start(self, *args, **kwargs)
 
+    write_lock = threading.RLock()
+
+    def atomic(original: Any) -> Any:
+        def write(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with write_lock:
+                return original(self, *args, **kwargs)
+
+        return write
+
+    programs: dict[str, Any] = {}
+    programs_lock = threading.Lock()
+
+    def parsed_once(self: Any) -> Any:
+        definition = self._evaluation_details.state_machine_details.definition
+        with programs_lock:
+            if definition not in programs:
+                programs[definition] = AmazonStateLanguageParser.parse(definition)[0]
+            return programs[definition]
+
+    original_client_for: Any = getattr(state_task_service_dynamodb, "boto_client_for")  # noqa: B009
+    service_clients: dict[tuple[str, str], Any] = {}
+    clients_lock = threading.Lock()
+
+    def client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        with clients_lock:
+            if (region, service) not in service_clients:
+                service_clients[region, service] = original_client_for(
+                    region, service, state_credentials
+                )
+            return service_clients[region, service]
+
     scaled_time = types.SimpleNamespace(sleep=lambda seconds: time.sleep(seconds * time_scale))
 
     def wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
@@ -295,6 +356,14 @@ def patched(
         state_input,
         program_eval,
         start_serialised,
+        parsed_once,
+        atomic(DynamoDBBackend.put_item),
+        atomic(DynamoDBBackend.update_item),
+        atomic(DynamoDBBackend.delete_item),
+        client_for,
+        client_for,
+        client_for,
+        client_for,
     )
     originals = [(owner, name, getattr(owner, name)) for owner, name in PATCH_POINTS]
     for (owner, name), replacement in zip(PATCH_POINTS, replacements, strict=True):

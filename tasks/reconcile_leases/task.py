@@ -60,7 +60,7 @@ def reconcile(
         result.leases += 1
         try:
             age = (now - clock.parse(taken)).total_seconds()
-        except ValueError:
+        except (ValueError, TypeError):  # unreadable, or without a time zone
             age = grace_s  # an unreadable time is old enough to check
         if age < grace_s or _running(sfn, execution_arn(state_machine_arn, name)):
             continue

@@ -15,15 +15,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tasks.shared import clock
 from tasks.shared.clients import client
-from tasks.shared.errors import IntakeFullError
+from tasks.shared.errors import IntakeFullError, IntakeMessageError
 from tasks.shared.observability import logger, metrics, tracer
 from tasks.shared.semaphore import Semaphore
 from tasks.shared.settings import get_settings
 from tasks.start_pipeline.task import admit, hand_back_delay
-
-# A full house fails every record of a batch: that is a normal answer (the messages are
-# handed back), not an invocation error that alarms.
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def queue_url(queue_arn: str) -> str:
@@ -33,40 +29,65 @@ def queue_url(queue_arn: str) -> str:
     return f"https://sqs.{region}.{domain}/{account}/{name}"
 
 
-def record_handler(record: SQSRecord) -> None:
-    """Admit one message; a full house hands it back to the queue for a while."""
-    settings = get_settings()
-    try:
-        admitted = admit(
-            record.body,
-            semaphore=Semaphore(client("dynamodb"), settings.lease_table_name),
-            sfn=client("stepfunctions"),
-            state_machine_arn=settings.state_machine_arn,
-            cap=settings.max_concurrent_documents,
-            processing_timeout_s=settings.processing_timeout_seconds,
-            now=clock.now(),
+class _Batch:
+    """One invocation's admissions. Once the house is full, the rest of the batch is handed
+    back without asking the semaphore again (a place freed within milliseconds is taken by
+    the next batch)."""
+
+    def __init__(self) -> None:
+        self.full = False
+
+    def admit(self, record: SQSRecord) -> None:
+        """Admit one message; a full house hands it back to the queue for a while."""
+        settings = get_settings()
+        try:
+            if self.full:
+                raise IntakeFullError("the house is full")
+            admitted = admit(
+                record.body,
+                semaphore=Semaphore(client("dynamodb"), settings.lease_table_name),
+                sfn=client("stepfunctions"),
+                state_machine_arn=settings.state_machine_arn,
+                cap=settings.max_concurrent_documents,
+                processing_timeout_s=settings.processing_timeout_seconds,
+                now=clock.now(),
+            )
+        except IntakeMessageError:
+            # Nothing to start from: let the receive limit move it to the intake dead-letter
+            # queue soon, instead of once per visibility timeout (hours of 6-minute waits).
+            self._hand_back(record, 1)
+            raise
+        except IntakeFullError:
+            self.full = True
+            delay = hand_back_delay(
+                int(record.attributes.approximate_receive_count),
+                settings.admission_retry_seconds,
+                settings.admission_max_delay_seconds,
+            )
+            self._hand_back(record, delay)
+            metrics.add_metric(name="AdmissionDeferred", unit=MetricUnit.Count, value=1)
+            raise
+        self._count(admitted.started)
+        logger.info(
+            "admitted",
+            extra={"execution_name": admitted.execution_name, "started": admitted.started},
         )
-    except IntakeFullError:
-        delay = hand_back_delay(
-            int(record.attributes.approximate_receive_count),
-            settings.admission_retry_seconds,
-            settings.admission_max_delay_seconds,
-        )
+
+    @staticmethod
+    def _hand_back(record: SQSRecord, seconds: int) -> None:
         client("sqs").change_message_visibility(
             QueueUrl=queue_url(record.event_source_arn),
             ReceiptHandle=record.receipt_handle,
-            VisibilityTimeout=delay,
+            VisibilityTimeout=seconds,
         )
-        metrics.add_metric(name="AdmissionDeferred", unit=MetricUnit.Count, value=1)
-        raise
-    metrics.add_metric(
-        name="ExecutionsStarted" if admitted.started else "ExecutionsAlreadyStarted",
-        unit=MetricUnit.Count,
-        value=1,
-    )
-    logger.info(
-        "admitted", extra={"execution_name": admitted.execution_name, "started": admitted.started}
-    )
+
+    @staticmethod
+    def _count(started: bool) -> None:
+        metrics.add_metric(
+            name="ExecutionsStarted" if started else "ExecutionsAlreadyStarted",
+            unit=MetricUnit.Count,
+            value=1,
+        )
 
 
 @logger.inject_lambda_context
@@ -74,7 +95,11 @@ def record_handler(record: SQSRecord) -> None:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Admit every message of the batch that fits under the cap; report the others."""
+    # A processor per invocation: it holds the batch's state, and the offline engine runs
+    # invocations concurrently in one process. A full house fails every record of a batch,
+    # which is a normal answer (the messages are handed back), not an invocation error.
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+        event=event, record_handler=_Batch().admit, processor=processor, context=context
     )
     return dict(response)

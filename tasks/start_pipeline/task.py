@@ -51,9 +51,9 @@ def uploaded_object(event: Any) -> UploadedObject:
     """The object of an S3 "Object Created" EventBridge event; IntakeMessageError otherwise."""
     if not isinstance(event, dict) or event.get("detail-type") != "Object Created":
         raise IntakeMessageError("not an S3 Object Created event")
-    detail = event.get("detail") or {}
-    bucket = (detail.get("bucket") or {}).get("name")
-    obj = detail.get("object") or {}
+    detail = _object(event.get("detail"))
+    bucket = _object(detail.get("bucket")).get("name")
+    obj = _object(detail.get("object"))
     key, version = obj.get("key"), obj.get("version-id")
     if not (isinstance(bucket, str) and isinstance(key, str) and bucket and key):
         raise IntakeMessageError("the event names no bucket and key")
@@ -62,6 +62,10 @@ def uploaded_object(event: Any) -> UploadedObject:
         # told from a redelivery.
         raise IntakeMessageError(f"the event for {key!r} carries no version-id")
     return UploadedObject(bucket, key, version)
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def execution_input(event: dict[str, Any], lease: str, started: datetime, timeout_s: int) -> str:
