@@ -13,8 +13,11 @@ scaled clock). Printed, as text or one JSON object:
 - `documents`, `terminal_records` (document items SUCCEEDED, FAILED or SKIPPED_DUPLICATE),
   `duplicates` (executions beyond one per uploaded object version), `dead_letters` by
   error name (pipeline DLQ) and `intake_dead_letters`;
-- `max_running` (most executions RUNNING at once, from their start and stop times) and
-  `cap`; `max_leases` (most leases held, sampled); `max_model_calls_in_flight` (the fake's);
+- `max_running` (most executions running at once, each from its start until its Release
+  Lease state gave its place back: what the cap counts) and `cap`; `max_running_to_stop`
+  (the same until each execution's stop time, which adds its last two transitions, the
+  Finish choice and the end state, after the place was given back); `max_leases` (most
+  leases held, sampled); `max_model_calls_in_flight` (the fake's);
 - `drain_s` (first upload to last execution end), `ideal_drain_s` (N x model seconds per
   document / cap, the model seconds counted from the fake's successful calls), their ratio,
   and `wall_s`.
@@ -97,6 +100,21 @@ def max_overlap(intervals: list[tuple[float, float]]) -> int:
     return peak
 
 
+def seconds(moment: datetime, origin: datetime) -> float:
+    """Seconds from `origin` to `moment`."""
+    return (moment - origin).total_seconds()
+
+
+def lease_released_at(engine: LocalEngine, execution_arn: str) -> datetime | None:
+    """When the execution gave its place back (its Release Lease state ended)."""
+    for event in reversed(engine.history(execution_arn)):
+        details = event.get("stateExitedEventDetails") or {}
+        if details.get("name") == "Release Lease":
+            moment: datetime = event["timestamp"]
+            return moment
+    return None
+
+
 def _executions(engine: LocalEngine) -> list[dict[str, Any]]:
     sfn = engine.client("stepfunctions")
     executions: list[dict[str, Any]] = []
@@ -166,6 +184,7 @@ def run(
 ) -> dict[str, Any]:
     """Run the burst and measure it."""
     wall_start = time.perf_counter()
+    cpu_start = time.process_time()
     bodies = documents(count)
     with (
         converse_fake_process(latency, throttle, seed=11) as endpoint,
@@ -199,13 +218,15 @@ def run(
         sampler.join()
         engine.settle()
         executions = _executions(engine)
-        intervals = [
-            (
-                (e["startDate"] - first_upload).total_seconds(),
-                (e["stopDate"] - first_upload).total_seconds(),
-            )
+        to_stop = [
+            (seconds(e["startDate"], first_upload), seconds(e["stopDate"], first_upload))
             for e in executions
             if e.get("stopDate")
+        ]
+        holding = [
+            (seconds(e["startDate"], first_upload), seconds(released, first_upload))
+            for e in executions
+            if (released := lease_released_at(engine, e["executionArn"])) is not None
         ]
         records = _terminal_records(engine)
         dead = Counter(letter["body"]["error"]["Error"] for letter in engine.dead_letters())
@@ -221,8 +242,9 @@ def run(
         "executions": len(executions),
         "dead_letters": dict(dead),
         "intake_dead_letters": intake_dead,
-        "max_running": max_overlap(intervals),
-        "mean_running": round(sum(end - start for start, end in intervals) / drain_s, 2),
+        "max_running": max_overlap(holding),
+        "max_running_to_stop": max_overlap(to_stop),
+        "mean_running": round(sum(end - start for start, end in to_stop) / drain_s, 2),
         "cap": cap,
         "max_leases": peak_leases,
         "max_model_calls_in_flight": stats["max_in_flight"],
@@ -236,6 +258,8 @@ def run(
         "throttle_rate": throttle,
         "time_scale": time_scale,
         "wall_s": round(time.perf_counter() - wall_start, 1),
+        # CPU of this process (the engine, the tasks, moto); the fake runs in its own.
+        "cpu_s": round(time.process_time() - cpu_start, 1),
     }
 
 
@@ -244,7 +268,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--documents", type=int, default=1000)
     parser.add_argument("--cap", type=int, default=8, help="running documents (8)")
-    parser.add_argument("--latency", type=float, default=1.0, help="seconds per model call")
+    parser.add_argument("--latency", type=float, default=3.0, help="seconds per model call (3)")
     parser.add_argument("--throttle", type=float, default=0.3, help="share of calls throttled")
     parser.add_argument(
         "--time-scale", type=float, default=0.01, help="retry and wait time scale (0.01)"

@@ -607,6 +607,7 @@ class LocalEngine:
         Raises WaitTimeout when it has not ended within `timeout` seconds.
         """
         deadline = time.monotonic() + timeout
+        pause = 0.02
         while True:
             described = self.describe(execution_arn)
             if described is not None and described["status"] != "RUNNING":
@@ -614,7 +615,8 @@ class LocalEngine:
             if time.monotonic() > deadline:
                 state = "still running" if described else "not admitted from the intake"
                 raise WaitTimeout(f"execution {execution_arn} {state} after {timeout} s")
-            time.sleep(0.02)
+            time.sleep(pause)
+            pause = min(0.2, pause * 1.5)  # quick for short executions, light for long ones
         output = described.get("output")
         return ExecutionOutcome(
             execution_arn=execution_arn,

@@ -9,7 +9,7 @@ bounded sample of the text is scored, however long the document.
 
 from __future__ import annotations
 
-import functools
+import threading
 from collections.abc import Sequence
 from typing import Protocol, cast
 
@@ -48,10 +48,22 @@ class _Identifier(Protocol):
     def rank(self, text: str) -> Sequence[tuple[str, float]]: ...
 
 
-@functools.cache
+_identifier_lock = threading.Lock()
+_identifiers: list[_Identifier] = []
+
+
 def _identifier() -> _Identifier:
-    # Imported here so that importing this module (and the handler) stays cheap; numpy and
-    # the model load on the first detection only.
+    # Loaded on the first detection only, so that importing this module (and the handler)
+    # stays cheap. The lock makes concurrent first calls (the offline engine runs documents
+    # on threads) load the model once, not once each.
+    if not _identifiers:
+        with _identifier_lock:
+            if not _identifiers:
+                _identifiers.append(_load_identifier())
+    return _identifiers[0]
+
+
+def _load_identifier() -> _Identifier:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     # norm_probs turns scores into probabilities, which can be summed across varieties
