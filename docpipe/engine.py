@@ -59,8 +59,7 @@ from tasks.catalog import (
     RECONCILE_LEASES,
     START_PIPELINE,
     TASK_FUNCTIONS,
-    IntakeFunction,
-    TaskFunction,
+    LambdaFunction,
 )
 from tasks.shared.execution_names import execution_name
 from tasks.shared.semaphore import Semaphore
@@ -315,7 +314,7 @@ class LocalEngine:
 
         clients.reset()  # settings and clients must see this engine's environment
         logger.setLevel(self.log_level)
-        functions: list[TaskFunction | IntakeFunction] = [*TASK_FUNCTIONS, *INTAKE_FUNCTIONS]
+        functions: list[LambdaFunction] = [*TASK_FUNCTIONS, *INTAKE_FUNCTIONS]
         for function in functions:
             module_name, _, attribute = function.handler.rpartition(".")
             handler = getattr(importlib.import_module(module_name), attribute)
@@ -349,18 +348,13 @@ class LocalEngine:
             Bucket=BUCKET, NotificationConfiguration={"EventBridgeConfiguration": {}}
         )
         dynamodb = self.client("dynamodb")
-        dynamodb.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "document_id", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "document_id", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        dynamodb.create_table(
-            TableName=LEASE_TABLE,
-            KeySchema=[{"AttributeName": "lock_name", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "lock_name", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        for table, key in ((TABLE, "document_id"), (LEASE_TABLE, "lock_name")):
+            dynamodb.create_table(
+                TableName=table,
+                KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
         self.dlq_url, dlq_arn = self._queue("docpipe-dlq")
         self.intake_dlq_url, intake_dlq_arn = self._queue(INTAKE_DLQ)
         self.intake_url, intake_arn = self._queue(

@@ -137,11 +137,8 @@ class DocumentIntake(Construct):
         built = traced_function(
             self,
             intake_function_id(function),
-            handler=function.handler,
-            description=function.description,
+            function=function,
             role_description=f"Runs the {function.package} intake function",
-            memory_mb=function.memory_mb,
-            timeout_seconds=function.timeout_seconds,
             code=self._code,
             key=self._key,
             environment={

@@ -35,10 +35,15 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from tasks.shared.observability import (
+    ADMISSIONS_DEFERRED,
+    ADMISSIONS_REDELIVERED,
     CHUNKS,
     COST_USD,
+    DOCUMENTS_ADMITTED,
     DOCUMENTS_PROCESSED,
     INPUT_TOKENS,
+    LEASES_RECONCILED,
+    LEASES_RELEASED_ON_END,
     METRIC_DIMENSIONS,
     METRICS_NAMESPACE,
     MODEL_CALLS,
@@ -46,6 +51,7 @@ from tasks.shared.observability import (
     OUTPUT_TOKENS,
     PAGES_EXTRACTED,
     PAGES_OCR,
+    RECORDS_FAILED_ON_END,
 )
 
 PERIOD = Duration.minutes(5)
@@ -58,12 +64,12 @@ INTAKE_MAX_DEPTH = 1000
 INTAKE_DEPTH_PERIODS = 3
 # What the intake functions count (tasks/start_pipeline, execution_ended, reconcile_leases).
 INTAKE_METRICS = (
-    ("ExecutionsStarted", "Executions started"),
-    ("ExecutionsAlreadyStarted", "Already started (redelivered)"),
-    ("AdmissionDeferred", "Handed back (house full)"),
-    ("LeasesReleasedOnEnd", "Leases released on end"),
-    ("RecordsFailedOnEnd", "Records failed on end"),
-    ("LeasesReconciled", "Leases freed by the reconciler"),
+    (DOCUMENTS_ADMITTED, "Documents admitted"),
+    (ADMISSIONS_REDELIVERED, "Already started (redelivered)"),
+    (ADMISSIONS_DEFERRED, "Handed back (house full)"),
+    (LEASES_RELEASED_ON_END, "Leases released on end"),
+    (RECORDS_FAILED_ON_END, "Records failed on end"),
+    (LEASES_RECONCILED, "Leases freed by the reconciler"),
 )
 # Throttled model calls are retried by the state machine (6 attempts, up to 60 s apart), so
 # a burst is harmless; this many in each of MODEL_THROTTLE_PERIODS consecutive periods means
@@ -197,7 +203,7 @@ class PipelineMonitoring(Construct):
             f"{intake_queue.queue_name} for {INTAKE_DEPTH_PERIODS * 5} minutes. They are kept "
             "(14 days), and drain at about maxConcurrentDocuments documents per document "
             "duration. If the backlog does not shrink, check that executions start (the "
-            "starter's errors, its AdmissionDeferred count against the running executions) "
+            "starter's errors, its AdmissionsDeferred count against the running executions) "
             "and that leases are released; raise maxConcurrentDocuments with the model's "
             "quota if the load is the new normal.",
             threshold=INTAKE_MAX_DEPTH,

@@ -20,6 +20,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.bundling import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME
+from tasks.catalog import LambdaFunction
 
 # What a principal needs on the key to read (S3 GetObject, DynamoDB items, Textract's read of
 # the OCR input) and to write (S3 PutObject, SQS SendMessage, SNS Publish: a new data key,
@@ -95,11 +96,8 @@ def traced_function(
     scope: Construct,
     construct_id: str,
     *,
-    handler: str,
-    description: str,
+    function: LambdaFunction,
     role_description: str,
-    memory_mb: int,
-    timeout_seconds: int,
     code: lambda_.Code,
     key: kms.IKey,
     environment: Mapping[str, str],
@@ -116,16 +114,16 @@ def traced_function(
         assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
         description=role_description,
     )
-    function = lambda_.Function(
+    built = lambda_.Function(
         scope,
         construct_id,
-        description=description,
+        description=function.description,
         runtime=LAMBDA_RUNTIME,
         architecture=LAMBDA_ARCHITECTURE,
-        handler=handler,
+        handler=function.handler,
         code=code,
-        memory_size=memory_mb,
-        timeout=Duration.seconds(timeout_seconds),
+        memory_size=function.memory_mb,
+        timeout=Duration.seconds(function.timeout_seconds),
         tracing=lambda_.Tracing.ACTIVE,
         role=role,
         log_group=log_group,
@@ -133,7 +131,7 @@ def traced_function(
         **props,
     )
     log_group.grant_write(role)
-    return function
+    return built
 
 
 @jsii.implements(IStableAnyProducer)

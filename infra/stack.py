@@ -485,11 +485,8 @@ class DocpipeStack(Stack):
         function = traced_function(
             self,
             function_id(task),
-            handler=task.handler,
-            description=task.description,
+            function=task,
             role_description=f"Runs the {task.package} task",
-            memory_mb=task.memory_mb,
-            timeout_seconds=task.timeout_seconds,
             code=code,
             key=self.encryption_key,
             environment=environment,

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class TaskFunction:
-    """One Lambda task: its package under tasks/, its ASL placeholder and its sizing."""
+class LambdaFunction:
+    """One Lambda: its package under tasks/, its sizing and what it does."""
 
     package: str
-    placeholder: str
     memory_mb: int
     timeout_seconds: int
     description: str
@@ -24,74 +23,71 @@ class TaskFunction:
     def handler(self) -> str:
         """Dotted handler path, as Lambda's `handler` setting and the offline engine use it."""
         return f"tasks.{self.package}.handler.handler"
+
+
+@dataclass(frozen=True)
+class TaskFunction(LambdaFunction):
+    """A task of the state machine, called through its ASL placeholder."""
+
+    placeholder: str = ""
+
+
+@dataclass(frozen=True)
+class IntakeFunction(LambdaFunction):
+    """A Lambda outside the state machine: what admits executions and cleans up after them."""
 
 
 TASK_FUNCTIONS: tuple[TaskFunction, ...] = (
     TaskFunction(
         "extract_text",
-        "ExtractTextFunctionArn",
         1024,
         300,
         "Detects the document type by content and extracts text with its page map.",
+        placeholder="ExtractTextFunctionArn",
     ),
     TaskFunction(
         "merge_ocr_text",
-        "MergeOcrTextFunctionArn",
         512,
         120,
         "Merges the text of a finished Textract text-detection job into the page map.",
+        placeholder="MergeOcrTextFunctionArn",
     ),
     TaskFunction(
         "chunk_text",
-        "ChunkTextFunctionArn",
         512,
         300,
         "Splits the extracted text into token-budgeted chunks with overlap.",
+        placeholder="ChunkTextFunctionArn",
     ),
     TaskFunction(
         "summarize_text",
-        "SummarizeTextFunctionArn",
         512,
         300,
         "Summarizes one chunk, or a whole single-chunk document, with the model.",
+        placeholder="SummarizeTextFunctionArn",
     ),
     TaskFunction(
         "combine_summaries",
-        "CombineSummariesFunctionArn",
         512,
         300,
         "Combines the chunk summaries into the document summary.",
+        placeholder="CombineSummariesFunctionArn",
     ),
     TaskFunction(
         "classify_document",
-        "ClassifyDocumentFunctionArn",
         512,
         300,
         "Assigns one of the configured labels with a confidence.",
+        placeholder="ClassifyDocumentFunctionArn",
     ),
     TaskFunction(
         "store_results",
-        "StoreResultsFunctionArn",
         256,
         60,
         "Writes the result JSON to S3 and marks the document SUCCEEDED in DynamoDB.",
+        placeholder="StoreResultsFunctionArn",
     ),
 )
-
-
-@dataclass(frozen=True)
-class IntakeFunction:
-    """A Lambda outside the state machine: what admits executions and cleans up after them."""
-
-    package: str
-    memory_mb: int
-    timeout_seconds: int
-    description: str
-
-    @property
-    def handler(self) -> str:
-        """Dotted handler path, as Lambda's `handler` setting and the offline engine use it."""
-        return f"tasks.{self.package}.handler.handler"
 
 
 START_PIPELINE = IntakeFunction(

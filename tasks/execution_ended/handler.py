@@ -10,7 +10,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tasks.execution_ended.task import document_of, execution_ended
 from tasks.shared.clients import client
-from tasks.shared.observability import logger, metrics, tracer
+from tasks.shared.observability import (
+    LEASES_RELEASED_ON_END,
+    RECORDS_FAILED_ON_END,
+    logger,
+    metrics,
+    tracer,
+)
 from tasks.shared.semaphore import Semaphore
 from tasks.shared.settings import get_settings
 
@@ -30,8 +36,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         table_name=settings.table_name,
     )
     if ended.lease_released:
-        metrics.add_metric(name="LeasesReleasedOnEnd", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=LEASES_RELEASED_ON_END, unit=MetricUnit.Count, value=1)
     if ended.record_failed:
-        metrics.add_metric(name="RecordsFailedOnEnd", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=RECORDS_FAILED_ON_END, unit=MetricUnit.Count, value=1)
         logger.warning("record left PROCESSING marked FAILED", extra=asdict(ended))
     return asdict(ended)

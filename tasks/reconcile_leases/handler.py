@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from tasks.reconcile_leases.task import reconcile
 from tasks.shared import clock
 from tasks.shared.clients import client
-from tasks.shared.observability import logger, metrics, tracer
+from tasks.shared.observability import LEASES_RECONCILED, logger, metrics, tracer
 from tasks.shared.semaphore import Semaphore
 from tasks.shared.settings import get_settings
 
@@ -29,7 +29,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         grace_s=settings.lease_grace_seconds,
         now=clock.now(),
     )
-    metrics.add_metric(name="LeasesReconciled", unit=MetricUnit.Count, value=len(result.released))
+    metrics.add_metric(name=LEASES_RECONCILED, unit=MetricUnit.Count, value=len(result.released))
     if result.released:
         logger.warning("freed leases of stopped executions", extra=asdict(result))
     return asdict(result)

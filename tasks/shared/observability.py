@@ -30,6 +30,16 @@ COST_USD = "CostUSD"  # ...and its cost in US dollars
 # One per model call the provider saw throttled (summarize, combine, classify); the state
 # machine retries them, so a few are normal and a steady stream means the quota is too low.
 MODEL_THROTTLED = "ModelThrottled"
+# The intake. Start Pipeline: uploads admitted into an execution, uploads whose execution
+# existed already (a redelivered message), uploads handed back to the queue (a full house).
+DOCUMENTS_ADMITTED = "DocumentsAdmitted"
+ADMISSIONS_REDELIVERED = "AdmissionsRedelivered"
+ADMISSIONS_DEFERRED = "AdmissionsDeferred"
+# Execution Ended: leases it gave back, PROCESSING records it marked FAILED.
+LEASES_RELEASED_ON_END = "LeasesReleasedOnEnd"
+RECORDS_FAILED_ON_END = "RecordsFailedOnEnd"
+# Reconcile Leases: leases of executions no longer running that it freed.
+LEASES_RECONCILED = "LeasesReconciled"
 # Failed documents have no metric here: the failure path (Record Failure, Send To DLQ,
 # Publish Failure, Fail) runs no Lambda. They are the state machine's ExecutionsFailed plus
 # ExecutionsTimedOut (AWS/States), which is how infra/monitoring.py counts them.

@@ -16,7 +16,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from tasks.shared import clock
 from tasks.shared.clients import client
 from tasks.shared.errors import IntakeFullError, IntakeMessageError
-from tasks.shared.observability import logger, metrics, tracer
+from tasks.shared.observability import (
+    ADMISSIONS_DEFERRED,
+    ADMISSIONS_REDELIVERED,
+    DOCUMENTS_ADMITTED,
+    logger,
+    metrics,
+    tracer,
+)
 from tasks.shared.semaphore import Semaphore
 from tasks.shared.settings import get_settings
 from tasks.start_pipeline.task import admit, hand_back_delay
@@ -65,7 +72,7 @@ class _Batch:
                 settings.admission_max_delay_seconds,
             )
             self._hand_back(record, delay)
-            metrics.add_metric(name="AdmissionDeferred", unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=ADMISSIONS_DEFERRED, unit=MetricUnit.Count, value=1)
             raise
         self._count(admitted.started)
         logger.info(
@@ -84,7 +91,7 @@ class _Batch:
     @staticmethod
     def _count(started: bool) -> None:
         metrics.add_metric(
-            name="ExecutionsStarted" if started else "ExecutionsAlreadyStarted",
+            name=DOCUMENTS_ADMITTED if started else ADMISSIONS_REDELIVERED,
             unit=MetricUnit.Count,
             value=1,
         )

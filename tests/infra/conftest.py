@@ -16,6 +16,8 @@ if _PROJECT_NODE.exists():
     os.environ.setdefault("JSII_NODE", str(_PROJECT_NODE))
 
 import aws_cdk as cdk  # noqa: E402  (after JSII_NODE, which the import reads)
+from aws_cdk.assertions import Template  # noqa: E402
+from templates import Json  # noqa: E402
 
 from infra.config import cdk_json_context  # noqa: E402
 from infra.nag import add_nag_checks  # noqa: E402
@@ -51,3 +53,21 @@ def synth_stack(
 def synth() -> Callable[..., DocpipeStack]:
     """The `synth_stack` factory, for module-scoped fixtures that synthesize once."""
     return synth_stack
+
+
+@pytest.fixture(scope="module")
+def stack(synth: Callable[..., DocpipeStack]) -> DocpipeStack:
+    """The stack with cdk.json's context, synthesized once per module."""
+    return synth()
+
+
+@pytest.fixture(scope="module")
+def template(stack: DocpipeStack) -> Template:
+    return Template.from_stack(stack)
+
+
+@pytest.fixture(scope="module")
+def resources(template: Template) -> Json:
+    """The template's Resources section."""
+    resources: Json = template.to_json()["Resources"]
+    return resources

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-import pytest
 from aws_cdk.assertions import Template
 from templates import (
     Json,
@@ -44,22 +43,6 @@ BASE_ACTIONS = {
     *KEY_WRITE,
 }
 FOURTEEN_DAYS = 14 * 24 * 3600
-
-
-@pytest.fixture(scope="module")
-def stack(synth: Callable[..., DocpipeStack]) -> DocpipeStack:
-    return synth()
-
-
-@pytest.fixture(scope="module")
-def template(stack: DocpipeStack) -> Template:
-    return Template.from_stack(stack)
-
-
-@pytest.fixture(scope="module")
-def resources(template: Template) -> Json:
-    resources: Json = template.to_json()["Resources"]
-    return resources
 
 
 def arn(logical: str) -> Json:

@@ -71,22 +71,6 @@ SDK_INTEGRATIONS = {
 }
 
 
-@pytest.fixture(scope="module")
-def stack(synth: Callable[..., DocpipeStack]) -> DocpipeStack:
-    return synth()
-
-
-@pytest.fixture(scope="module")
-def template(stack: DocpipeStack) -> Template:
-    return Template.from_stack(stack)
-
-
-@pytest.fixture(scope="module")
-def resources(template: Template) -> Json:
-    resources: Json = template.to_json()["Resources"]
-    return resources
-
-
 # Helpers over the template
 
 

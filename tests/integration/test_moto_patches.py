@@ -90,3 +90,30 @@ def test_wait_states_wait_on_the_program_state_event() -> None:
     assert list(signature.parameters) == ["self", "env", "wait_seconds"]
     source = inspect.getsource(wait_function.WaitFunction._wait_interval)
     assert "program_state_event.wait(wait_seconds)" in source
+
+
+def test_stock_program_waits_its_timeout_in_real_seconds_and_keeps_its_threads() -> None:
+    # program_eval in moto_patches is this method with a scaled timeout: it must not drift.
+    from moto.stepfunctions.parser.asl.component.program.program import Program
+
+    source = inspect.getsource(Program.eval)
+    assert "worker_thread.join(timeout=timeout)" in source
+    assert "TMP_THREADS.append(worker_thread)" in source
+    assert "env.set_timed_out()" in source
+
+
+def test_stock_interpreter_emits_no_status_change_events_and_writes_local_timestamps() -> None:
+    from moto.stepfunctions.parser.asl.component.state import state
+    from moto.stepfunctions.parser.backend import execution
+
+    assert "Execution Status Change" not in inspect.getsource(execution)
+    assert "EnteredTime=datetime.datetime.now(tz=datetime.timezone.utc).isoformat()" in (
+        inspect.getsource(state.CommonStateField._eval_body)
+    )
+
+
+def test_aws_timestamps_sort_as_strings() -> None:
+    earlier = moto_patches.aws_timestamp("2026-12-05T00:04:08.057506+00:00")
+    later = moto_patches.aws_timestamp("2026-12-05T00:04:08.9+00:00")
+    assert earlier == "2026-12-05T00:04:08.057Z"
+    assert earlier < later == "2026-12-05T00:04:08.900Z"

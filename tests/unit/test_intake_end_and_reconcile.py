@@ -13,6 +13,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
+from moto_tables import create_tables
 
 from tasks.execution_ended.task import Ended, document_of, execution_ended
 from tasks.reconcile_leases.task import Reconciled, execution_arn, reconcile
@@ -74,13 +75,7 @@ class Tables:
 def tables() -> Iterator[Tables]:
     with mock_aws():
         dynamodb = SESSION.client("dynamodb", region_name=REGION)
-        for table, key in ((TABLE, "document_id"), (LEASE_TABLE, "lock_name")):
-            dynamodb.create_table(
-                TableName=table,
-                KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
-                AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
-                BillingMode="PAY_PER_REQUEST",
-            )
+        create_tables(dynamodb, TABLE, LEASE_TABLE)
         yield Tables(dynamodb, Semaphore(dynamodb, LEASE_TABLE))
 
 

@@ -13,6 +13,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
+from moto_tables import create_tables
 
 from tasks.shared.semaphore import Admission, Semaphore
 
@@ -30,12 +31,7 @@ T1 = "2026-03-14T09:31:00.000Z"
 def dynamodb() -> Iterator[Any]:
     with mock_aws():
         client = SESSION.client("dynamodb", region_name=REGION)
-        client.create_table(
-            TableName=LEASE_TABLE,
-            KeySchema=[{"AttributeName": "lock_name", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "lock_name", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_tables(client, LEASE_TABLE)
         yield client
 
 

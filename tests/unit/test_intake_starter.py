@@ -14,6 +14,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
+from moto_tables import create_tables
 
 from tasks.shared import clock
 from tasks.shared.errors import IntakeFullError, IntakeMessageError
@@ -98,12 +99,7 @@ class FakeStepFunctions:
 def semaphore() -> Iterator[Semaphore]:
     with mock_aws():
         dynamodb = SESSION.client("dynamodb", region_name=REGION)
-        dynamodb.create_table(
-            TableName=LEASE_TABLE,
-            KeySchema=[{"AttributeName": "lock_name", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "lock_name", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_tables(dynamodb, LEASE_TABLE)
         yield Semaphore(dynamodb, LEASE_TABLE)
 
 
