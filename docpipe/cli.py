@@ -122,7 +122,7 @@ def _demo(as_json: bool) -> int:
         results = _run(
             files,
             as_json=as_json,
-            concurrency=2,
+            concurrency=None,
             timeout=900.0,
             extra_env={"DOCPIPE_CHUNK_TOKENS": "400", "DOCPIPE_CHUNK_OVERLAP_TOKENS": "40"},
         )

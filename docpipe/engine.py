@@ -186,6 +186,7 @@ class LocalEngine:
         self._async_invocations: ThreadPoolExecutor | None = None
         self._pending_async: set[Future[Any]] = set()
         self._async_errors: list[str] = []
+        self._ended: set[str] = set()  # executions whose status-change event is published
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._reconciler: threading.Thread | None = None
@@ -514,10 +515,25 @@ class LocalEngine:
             self._pending_async.discard(future)
 
     def settle(self, timeout: float = 30.0) -> None:
-        """Wait until the asynchronous invocations queued so far have run."""
+        """Wait until every ended execution's status-change event has been published and the
+        asynchronous invocations queued so far (Execution Ended) have run."""
+        deadline = time.monotonic() + timeout
+        sfn = self.client("stepfunctions")
+        while time.monotonic() < deadline:
+            pages = sfn.get_paginator("list_executions").paginate(stateMachineArn=STATE_MACHINE_ARN)
+            stopped = {
+                e["executionArn"]
+                for page in pages
+                for e in page["executions"]
+                if e["status"] != "RUNNING"
+            }
+            with self._lock:
+                if stopped <= self._ended:
+                    break
+            time.sleep(0.01)
         with self._lock:
             pending = list(self._pending_async)
-        futures_wait(pending, timeout=timeout)
+        futures_wait(pending, timeout=max(0.0, deadline - time.monotonic()))
 
     @property
     def async_errors(self) -> list[str]:
@@ -551,6 +567,8 @@ class LocalEngine:
                 }
             ]
         )
+        with self._lock:
+            self._ended.add(execution.exec_arn)
 
     def _start_execution(self, state_machine_arn: str, name: str, execution_input: str) -> None:
         # No rule targets the state machine any more (the intake does), but a rule that did
