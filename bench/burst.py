@@ -13,11 +13,11 @@ scaled clock). Printed, as text or one JSON object:
 - `documents`, `terminal_records` (document items SUCCEEDED, FAILED or SKIPPED_DUPLICATE),
   `duplicates` (executions beyond one per uploaded object version), `dead_letters` by
   error name (pipeline DLQ) and `intake_dead_letters`;
-- `max_running` (most executions running at once, each from its start until its Release
-  Lease state gave its place back: what the cap counts) and `cap`; `max_running_to_stop`
-  (the same until each execution's stop time, which adds its last two transitions, the
-  Finish choice and the end state, after the place was given back); `max_leases` (most
-  leases held, sampled); `max_model_calls_in_flight` (the fake's);
+- `max_running` (most executions RUNNING at once, from Step Functions' start and stop
+  times) and `cap`; `max_running_before_release` (the same, each counted only until it
+  entered Release Lease: after that it only gives its place back and picks its end state,
+  and a new execution may start in those milliseconds); `max_leases` (most leases held,
+  sampled every 50 ms); `max_model_calls_in_flight` (the fake's);
 - `drain_s` (first upload to last execution end), `ideal_drain_s` (N x model seconds per
   document / cap, the model seconds counted from the fake's successful calls), their ratio,
   and `wall_s`.
@@ -105,10 +105,11 @@ def seconds(moment: datetime, origin: datetime) -> float:
     return (moment - origin).total_seconds()
 
 
-def lease_released_at(engine: LocalEngine, execution_arn: str) -> datetime | None:
-    """When the execution gave its place back (its Release Lease state ended)."""
+def release_requested_at(engine: LocalEngine, execution_arn: str) -> datetime | None:
+    """When the execution entered Release Lease: from then on it only gives its place back
+    and chooses its end state."""
     for event in reversed(engine.history(execution_arn)):
-        details = event.get("stateExitedEventDetails") or {}
+        details = event.get("stateEnteredEventDetails") or {}
         if details.get("name") == "Release Lease":
             moment: datetime = event["timestamp"]
             return moment
@@ -223,10 +224,10 @@ def run(
             for e in executions
             if e.get("stopDate")
         ]
-        holding = [
+        working = [
             (seconds(e["startDate"], first_upload), seconds(released, first_upload))
             for e in executions
-            if (released := lease_released_at(engine, e["executionArn"])) is not None
+            if (released := release_requested_at(engine, e["executionArn"])) is not None
         ]
         records = _terminal_records(engine)
         dead = Counter(letter["body"]["error"]["Error"] for letter in engine.dead_letters())
@@ -242,8 +243,8 @@ def run(
         "executions": len(executions),
         "dead_letters": dict(dead),
         "intake_dead_letters": intake_dead,
-        "max_running": max_overlap(holding),
-        "max_running_to_stop": max_overlap(to_stop),
+        "max_running": max_overlap(to_stop),
+        "max_running_before_release": max_overlap(working),
         "mean_running": round(sum(end - start for start, end in to_stop) / drain_s, 2),
         "cap": cap,
         "max_leases": peak_leases,
