@@ -73,6 +73,8 @@ def _print_human(results: Sequence[dict[str, Any]], out: TextIO) -> None:
                 subsequent_indent=" " * 14,
             )
             out.write(summary + "\n")
+        elif result["status"] == "SKIPPED_DUPLICATE" and result.get("duplicate_of"):
+            out.write(f"  duplicate of: document {result['duplicate_of']}\n")
         elif result["error"]:
             out.write(f"  error:      {result['error']['type']}: {result['error']['message']}\n")
         out.write("\n")
