@@ -35,9 +35,13 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         dynamodb=client("dynamodb"),
         table_name=settings.table_name,
     )
-    if ended.lease_released:
-        metrics.add_metric(name=LEASES_RELEASED_ON_END, unit=MetricUnit.Count, value=1)
+    # Zeros too: the graphs show the handler ran, and a flush is never empty.
+    metrics.add_metric(
+        name=LEASES_RELEASED_ON_END, unit=MetricUnit.Count, value=int(ended.lease_released)
+    )
+    metrics.add_metric(
+        name=RECORDS_FAILED_ON_END, unit=MetricUnit.Count, value=int(ended.record_failed)
+    )
     if ended.record_failed:
-        metrics.add_metric(name=RECORDS_FAILED_ON_END, unit=MetricUnit.Count, value=1)
         logger.warning("record left PROCESSING marked FAILED", extra=asdict(ended))
     return asdict(ended)
