@@ -277,9 +277,11 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=3600.0)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    figures = run(
-        args.documents, args.cap, args.latency, args.throttle, args.time_scale, args.timeout
-    )
+    # The handlers log to stdout (as on Lambda); stdout holds only the figures here.
+    with contextlib.redirect_stdout(sys.stderr):
+        figures = run(
+            args.documents, args.cap, args.latency, args.throttle, args.time_scale, args.timeout
+        )
     if args.json:
         print(json.dumps(figures))
         return

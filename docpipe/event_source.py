@@ -78,9 +78,7 @@ class SqsEventSource:
         self._idle_wait_s = idle_wait_s
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        # moto's SQS is not safe for concurrent receives on one queue (it iterates a set
-        # that another receive changes); Lambda's pollers are separate processes.
-        self._receive_lock = threading.Lock()
+
         self.stats = EventSourceStats()
 
     def start(self) -> None:
@@ -110,13 +108,12 @@ class SqsEventSource:
 
     def poll_once(self) -> int:
         """Receive one batch and hand it to the function; return how many messages it held."""
-        with self._receive_lock:
-            messages = self._sqs.receive_message(
-                QueueUrl=self.queue_url,
-                MaxNumberOfMessages=self.batch_size,
-                AttributeNames=["All"],
-                MessageAttributeNames=["All"],
-            ).get("Messages", [])
+        messages = self._sqs.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=self.batch_size,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
         if not messages:
             return 0
         self.stats.add(batches=1, messages=len(messages))

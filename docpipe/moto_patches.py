@@ -33,7 +33,9 @@ things stop it from running this pipeline as AWS would:
 9. DynamoDB conditional writes: moto checks a condition and applies the write without a
    lock, so two concurrent conditional updates of one item could both pass (the lease
    semaphore would then exceed its cap). Writes are serialised, as DynamoDB makes each
-   item's writes atomic.
+   item's writes atomic. SQS likewise: a receive iterates the queue's messages while a
+   send, delete or visibility change alters them ("Set changed size during iteration"),
+   so the queue operations are serialised.
 10. Speed (no behaviour change): moto parses the definition again for every execution and
    creates a new boto3 client for every service-integration call (DynamoDB, SNS, SQS,
    aws-sdk). The parsed program is kept per definition (its components hold no execution
@@ -60,6 +62,7 @@ from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.models import DynamoDBBackend
 from moto.events import models as events_models
 from moto.s3.models import s3_backends
+from moto.sqs.models import SQSBackend
 from moto.stepfunctions.parser import models as parser_models
 from moto.stepfunctions.parser import utils as parser_utils
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
@@ -129,6 +132,18 @@ PATCH_POINTS: tuple[tuple[Any, str], ...] = (
     (DynamoDBBackend, "put_item"),
     (DynamoDBBackend, "update_item"),
     (DynamoDBBackend, "delete_item"),
+    *(
+        (SQSBackend, name)
+        for name in (
+            "send_message",
+            "send_message_batch",
+            "receive_message",
+            "delete_message",
+            "delete_message_batch",
+            "change_message_visibility",
+            "change_message_visibility_batch",
+        )
+    ),
     *(
         (module, "boto_client_for")
         for module in (
@@ -309,14 +324,14 @@ def patched(
         with start_lock:
             return original_start(self, *args, **kwargs)
 
-    write_lock = threading.RLock()
-
-    def atomic(original: Any) -> Any:
+    def atomic(original: Any, lock: threading.RLock) -> Any:
         def write(self: Any, *args: Any, **kwargs: Any) -> Any:
-            with write_lock:
+            with lock:
                 return original(self, *args, **kwargs)
 
         return write
+
+    dynamodb_lock, sqs_lock = threading.RLock(), threading.RLock()
 
     programs: dict[str, Any] = {}
     programs_lock = threading.Lock()
@@ -357,9 +372,14 @@ def patched(
         program_eval,
         start_serialised,
         parsed_once,
-        atomic(DynamoDBBackend.put_item),
-        atomic(DynamoDBBackend.update_item),
-        atomic(DynamoDBBackend.delete_item),
+        atomic(DynamoDBBackend.put_item, dynamodb_lock),
+        atomic(DynamoDBBackend.update_item, dynamodb_lock),
+        atomic(DynamoDBBackend.delete_item, dynamodb_lock),
+        *(
+            atomic(getattr(SQSBackend, name), sqs_lock)
+            for owner, name in PATCH_POINTS
+            if owner is SQSBackend
+        ),
         client_for,
         client_for,
         client_for,
