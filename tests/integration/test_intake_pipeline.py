@@ -373,3 +373,21 @@ def test_injected_crashes_are_retried_and_bounded() -> None:
         [letter] = engine.dead_letters()
         assert letter["body"]["error"]["Error"] == "Lambda.Unknown"
         assert engine.semaphore().leases() == {}
+
+
+def test_an_execution_started_by_hand_with_a_bare_s3_event_runs(engine: LocalEngine) -> None:
+    # Given the S3 event of an upload, without what the starter adds
+    upload = engine.upload(LETTER, "letter.txt")
+    engine.wait(upload.execution_arn, timeout=120)
+    sfn = engine.client("stepfunctions")
+    event = json.loads(sfn.describe_execution(executionArn=upload.execution_arn)["input"])
+    event.pop("docpipe")
+    # When someone starts an execution with it in the console (another name)
+    arn = sfn.start_execution(
+        stateMachineArn=engine.state_machine_arn, name="by-hand", input=json.dumps(event)
+    )["executionArn"]
+    outcome = engine.wait(arn, timeout=120)
+    # Then it runs to an answer instead of failing on the missing admission facts
+    assert outcome.status == "SUCCEEDED", (outcome.error, outcome.cause)
+    assert outcome.output is not None and outcome.output["status"] == "SKIPPED_DUPLICATE"
+    assert engine.semaphore().leases() == {}
