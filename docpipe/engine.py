@@ -15,7 +15,6 @@ is off and a document that needs it fails with OcrUnavailableError.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 import logging
@@ -42,6 +41,7 @@ from docpipe.event_source import SqsEventSource
 from docpipe.faults import UNKNOWN_ERROR, Fault, FaultConfigError, TaskFaults
 from docpipe.textract_emulator import INSTALL_TESSERACT, TesseractTextDetection
 from infra.config import PIPELINE_ASL as ASL_FILE
+from infra.config import pipeline_timeout_seconds
 from infra.patterns import (
     STOPPED_STATUSES,
     TERMINAL_STATUSES,
@@ -56,12 +56,14 @@ from tasks.catalog import (
     INTAKE_MAX_CONCURRENCY,
     INTAKE_MAX_RECEIVES,
     INTAKE_VISIBILITY_TIMEOUT_SECONDS,
+    LEASE_GRACE_SECONDS,
     RECONCILE_LEASES,
+    RECONCILE_PERIOD_SECONDS,
     START_PIPELINE,
     TASK_FUNCTIONS,
     LambdaFunction,
 )
-from tasks.shared.execution_names import execution_name
+from tasks.shared.execution_names import execution_arn, execution_name
 from tasks.shared.semaphore import Semaphore
 
 ACCOUNT = "123456789012"
@@ -83,8 +85,6 @@ DEFAULT_MAX_CONCURRENT_DOCUMENTS = 4
 # nothing here, and a freed place is taken quickly (on AWS: 5 s up to 60 s).
 OFFLINE_ADMISSION_RETRY_SECONDS = 1
 OFFLINE_ADMISSION_MAX_DELAY_SECONDS = 8
-# The reconciler's schedule on AWS (rate(5 minutes)); offline it runs on the scaled clock.
-RECONCILE_PERIOD_SECONDS = 300
 
 # Step Functions refuses state payloads above 256 KiB; the dispatcher enforces it offline so
 # a task that puts text into the state fails here as it would on AWS.
@@ -146,7 +146,7 @@ class ExecutionOutcome:
     """How one execution ended."""
 
     execution_arn: str
-    status: str  # SUCCEEDED, FAILED, TIMED_OUT, ABORTED (or WAITING: never admitted in time)
+    status: str  # SUCCEEDED, FAILED, TIMED_OUT, ABORTED
     output: dict[str, Any] | None
     error: str | None
     cause: str | None
@@ -196,6 +196,7 @@ class LocalEngine:
         self.notifications_url = ""
         self.topic_arn = ""
         self.intake_url = ""
+        self.intake_arn = ""
         self.intake_dlq_url = ""
 
     # -- set-up ---------------------------------------------------------------------------
@@ -212,9 +213,11 @@ class LocalEngine:
             "DOCPIPE_MODEL_PROVIDER": self.model_provider,
             "DOCPIPE_STATE_MACHINE_ARN": STATE_MACHINE_ARN,
             "DOCPIPE_LEASE_TABLE_NAME": LEASE_TABLE,
-            "DOCPIPE_MAX_CONCURRENT_DOCUMENTS": str(self.max_concurrent_documents),
-            "DOCPIPE_PROCESSING_TIMEOUT_SECONDS": str(processing_timeout_seconds()),
-            "DOCPIPE_LEASE_GRACE_SECONDS": str(max(1, round(300 * self.time_scale))),
+            "DOCPIPE_PROCESSING_TIMEOUT_SECONDS": str(pipeline_timeout_seconds()),
+            # The reconciler runs on the engine's clock (see _reconcile_periodically).
+            "DOCPIPE_LEASE_GRACE_SECONDS": str(
+                max(1, round(LEASE_GRACE_SECONDS * self.time_scale))
+            ),
             "DOCPIPE_ADMISSION_RETRY_SECONDS": str(OFFLINE_ADMISSION_RETRY_SECONDS),
             "DOCPIPE_ADMISSION_MAX_DELAY_SECONDS": str(OFFLINE_ADMISSION_MAX_DELAY_SECONDS),
             "POWERTOOLS_SERVICE_NAME": "docpipe",
@@ -226,6 +229,7 @@ class LocalEngine:
             "DOCPIPE_OCR_UNAVAILABLE_REASON": OCR_UNAVAILABLE,
         }
         env.update(self.extra_env)
+        # The cap resolved in __init__ (argument, extra_env, environment or default).
         env["DOCPIPE_MAX_CONCURRENT_DOCUMENTS"] = str(self.max_concurrent_documents)
         return env
 
@@ -358,7 +362,7 @@ class LocalEngine:
             )
         self.dlq_url, dlq_arn = self._queue("docpipe-dlq")
         self.intake_dlq_url, intake_dlq_arn = self._queue(INTAKE_DLQ)
-        self.intake_url, intake_arn = self._queue(
+        self.intake_url, self.intake_arn = self._queue(
             INTAKE_QUEUE,
             VisibilityTimeout=str(INTAKE_VISIBILITY_TIMEOUT_SECONDS),
             RedrivePolicy=json.dumps(
@@ -393,7 +397,11 @@ class LocalEngine:
             raise EngineError(f"unexpected state machine ARN {created}")
         events = self.client("events")
         rules = (
-            ("docpipe-document-uploaded", trigger_pattern(BUCKET, INCOMING_PREFIX), intake_arn),
+            (
+                "docpipe-document-uploaded",
+                trigger_pattern(BUCKET, INCOMING_PREFIX),
+                self.intake_arn,
+            ),
             (
                 EXECUTION_ENDED_RULE,
                 execution_status_pattern(STATE_MACHINE_ARN, TERMINAL_STATUSES),
@@ -414,7 +422,7 @@ class LocalEngine:
         self.event_source = SqsEventSource(
             self.client("sqs"),
             queue_url=self.intake_url,
-            queue_arn=f"arn:aws:sqs:{REGION}:{ACCOUNT}:{INTAKE_QUEUE}",
+            queue_arn=self.intake_arn,
             region=REGION,
             invoke=lambda event: self.invoke(START_PIPELINE.package, event),
             batch_size=INTAKE_BATCH_SIZE,
@@ -580,7 +588,7 @@ class LocalEngine:
 
     def execution_arn(self, name: str) -> str:
         """The ARN of the execution named `name`."""
-        return f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{STATE_MACHINE}:{name}"
+        return execution_arn(STATE_MACHINE_ARN, name)
 
     def upload(self, data: bytes, key: str, path: Path | None = None) -> Upload:
         """Put an object under incoming/; the intake starts its execution when the cap
@@ -706,15 +714,5 @@ def _discard_disabled_metrics() -> None:
         metrics.clear_metrics()
 
 
-def processing_timeout_seconds() -> int:
-    """The state machine's own TimeoutSeconds (the ASL file's), which bounds PROCESSING."""
-    return int(json.loads(ASL_FILE.read_text())["TimeoutSeconds"])
-
-
 def _millis(moment: Any) -> int | None:
     return int(moment.timestamp() * 1000) if moment is not None else None
-
-
-def etag_of(data: bytes) -> str:
-    """The ETag S3 gives a single-part upload (the MD5 hex digest)."""
-    return hashlib.md5(data, usedforsecurity=False).hexdigest()

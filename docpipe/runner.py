@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from docpipe.engine import ExecutionOutcome, LocalEngine, Upload, WaitTimeout
+from tasks.shared.execution_names import STOPPED_ERRORS
 
 
 class UsageError(ValueError):
@@ -45,8 +46,6 @@ def expand_paths(paths: Sequence[str]) -> list[InputFile]:
 # How `run` reports documents it stopped waiting for (JSON status TIMED_OUT).
 STILL_RUNNING = "STILL_RUNNING"
 NOT_ADMITTED = "NOT_ADMITTED"
-# The error of an execution that Step Functions stopped without a caught error.
-STOPPED_ERRORS = {"TIMED_OUT": "States.Timeout", "ABORTED": "States.Aborted"}
 
 
 def error_of(outcome: ExecutionOutcome) -> dict[str, str]:
@@ -88,7 +87,7 @@ def result_of(
     if document_id is None and outcome.status != NOT_ADMITTED:
         document_id = _document_id_from_history(engine, upload.execution_arn)
     completed = status == "SUCCEEDED"
-    result = {
+    return {
         "file": str(file.path),
         "document_id": document_id,
         "status": status,
@@ -102,7 +101,6 @@ def result_of(
         # version), when it was skipped as a duplicate of it.
         "duplicate_of": output.get("duplicate_of") if status == "SKIPPED_DUPLICATE" else None,
     }
-    return result
 
 
 def run_files(

@@ -52,7 +52,9 @@ from tasks.catalog import (
     INTAKE_MAX_CONCURRENCY,
     INTAKE_MAX_RECEIVES,
     INTAKE_VISIBILITY_TIMEOUT_SECONDS,
+    LEASE_GRACE_SECONDS,
     RECONCILE_LEASES,
+    RECONCILE_PERIOD_SECONDS,
     START_PIPELINE,
     IntakeFunction,
 )
@@ -69,8 +71,7 @@ VISIBILITY_TIMEOUT = Duration.seconds(INTAKE_VISIBILITY_TIMEOUT_SECONDS)
 MAX_BATCHING_WINDOW = Duration.seconds(1)
 # How often the reconciler looks for leases of executions that are no longer running, and
 # how old a lease must be before it does (a lease is taken just before StartExecution).
-RECONCILE_SCHEDULE = events.Schedule.rate(Duration.minutes(5))
-LEASE_GRACE_SECONDS = 300
+RECONCILE_SCHEDULE = events.Schedule.rate(Duration.seconds(RECONCILE_PERIOD_SECONDS))
 
 
 def intake_function_id(function: IntakeFunction) -> str:

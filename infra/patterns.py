@@ -13,14 +13,23 @@ from pathlib import Path
 from typing import Any
 
 from infra.config import TRIGGER_PATTERN
+from tasks.shared.execution_names import STOPPED_STATUSES, TERMINAL_STATUSES
+
+__all__ = [
+    "PLACEHOLDER",
+    "STOPPED_STATUSES",
+    "TERMINAL_STATUSES",
+    "execution_status_pattern",
+    "placeholders",
+    "substitute",
+    "trigger_pattern",
+]
 
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*)\}")
 
-# Statuses of an execution that has ended: each releases the execution's lease (rule
-# ExecutionEnded → Execution Ended). Those of an execution that ended without its failure
-# path, whose status change also goes to the pipeline's dead-letter queue (ExecutionStopped).
-TERMINAL_STATUSES = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
-STOPPED_STATUSES = ("TIMED_OUT", "ABORTED")
+# TERMINAL_STATUSES (rule ExecutionEnded → Execution Ended, which releases the lease) and
+# STOPPED_STATUSES (rule ExecutionStopped → the pipeline's dead-letter queue) are
+# tasks/shared/execution_names.py's, re-exported for the stack and the offline engine.
 
 
 def placeholders(text: str) -> set[str]:

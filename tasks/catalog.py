@@ -127,3 +127,7 @@ INTAKE_MAX_CONCURRENCY = 2  # concurrent starter batches (the mapping's MaximumC
 # dead-letter queue (1,000 is SQS's maximum).
 INTAKE_MAX_RECEIVES = 1000
 INTAKE_VISIBILITY_TIMEOUT_SECONDS = 6 * START_PIPELINE.timeout_seconds  # AWS's advice
+# The reconciler runs every 5 minutes and leaves alone leases younger than 5 minutes (a lease
+# is taken just before StartExecution, whose execution may still be starting).
+RECONCILE_PERIOD_SECONDS = 300
+LEASE_GRACE_SECONDS = 300

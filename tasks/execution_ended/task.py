@@ -16,12 +16,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from tasks.shared import clock
-from tasks.shared.execution_names import document_id
+from tasks.shared.execution_names import STOPPED_ERRORS, TERMINAL_STATUSES, document_id
 from tasks.shared.semaphore import DynamoDBClient, Semaphore
-
-TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
-# The error recorded for an execution that stopped without a caught error of its own.
-STOPPED_ERRORS = {"TIMED_OUT": "States.Timeout", "ABORTED": "States.Aborted"}
 
 
 @dataclass(frozen=True)
@@ -60,7 +56,7 @@ def execution_ended(
     detail = event.get("detail") or {}
     status = str(detail.get("status", ""))
     name = str(detail.get("name") or str(detail.get("executionArn", "")).rsplit(":", 1)[-1])
-    if status not in TERMINAL:
+    if status not in TERMINAL_STATUSES:
         return Ended(name, status, False, False, None)
     released = semaphore.release(name)
     doc = _document_of(detail.get("input"))

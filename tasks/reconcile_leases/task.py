@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from botocore.exceptions import ClientError
 
 from tasks.shared import clock
+from tasks.shared.execution_names import execution_arn
 from tasks.shared.semaphore import Semaphore
 
 
@@ -30,11 +31,6 @@ class Reconciled:
 
     leases: int = 0
     released: list[str] = field(default_factory=list)
-
-
-def execution_arn(state_machine_arn: str, name: str) -> str:
-    """The ARN of the execution `name` of the state machine."""
-    return f"{state_machine_arn.replace(':stateMachine:', ':execution:', 1)}:{name}"
 
 
 def _running(sfn: StepFunctionsClient, arn: str) -> bool:

@@ -1,4 +1,4 @@
-"""Names of executions and ids of documents, from the uploaded object's identity.
+"""Executions of the pipeline: their names and ARNs, how they end, and the ids of documents.
 
 One Step Functions execution per object version, named so that a person finds it in the
 console by the file's name, and so that a redelivered intake message cannot start a second
@@ -19,6 +19,12 @@ MAX_NAME_LENGTH = 80
 HASH_LENGTH = 12  # hex digits of the version's hash: 48 bits, unique per state machine
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 VALID_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
+
+# Statuses of an execution that has ended (each gives its lease back), and those of one that
+# ended without its own failure path, with the error its document record then gets.
+TERMINAL_STATUSES = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+STOPPED_STATUSES = ("TIMED_OUT", "ABORTED")
+STOPPED_ERRORS = {"TIMED_OUT": "States.Timeout", "ABORTED": "States.Aborted"}
 
 
 def document_id(bucket: str, key: str, version_id: str) -> str:
@@ -44,3 +50,8 @@ def execution_name(bucket: str, key: str, version_id: str) -> str:
     if len(text) > room:
         text = text[-room:].lstrip("-_")
     return f"{text}-{digest}" if text else f"document-{digest}"
+
+
+def execution_arn(state_machine_arn: str, name: str) -> str:
+    """The ARN of the execution `name` of the state machine."""
+    return f"{state_machine_arn.replace(':stateMachine:', ':execution:', 1)}:{name}"
