@@ -14,9 +14,7 @@ scaled clock). Printed, as text or one JSON object:
   `duplicates` (executions beyond one per uploaded object version), `dead_letters` by
   error name (pipeline DLQ) and `intake_dead_letters`;
 - `max_running` (most executions RUNNING at once, from Step Functions' start and stop
-  times) and `cap`; `max_running_before_release` (the same, each counted only until it
-  entered Release Lease: after that it only gives its place back and picks its end state,
-  and a new execution may start in those milliseconds); `max_leases` (most leases held,
+  times) and `cap`; `max_leases` (most leases held,
   sampled every 50 ms); `max_model_calls_in_flight` (the fake's);
 - `drain_s` (first upload to last execution end), `ideal_drain_s` (N x model seconds per
   document / cap, the model seconds counted from the fake's successful calls), their ratio,
@@ -103,17 +101,6 @@ def max_overlap(intervals: list[tuple[float, float]]) -> int:
 def seconds(moment: datetime, origin: datetime) -> float:
     """Seconds from `origin` to `moment`."""
     return (moment - origin).total_seconds()
-
-
-def release_requested_at(engine: LocalEngine, execution_arn: str) -> datetime | None:
-    """When the execution entered Release Lease: from then on it only gives its place back
-    and chooses its end state."""
-    for event in reversed(engine.history(execution_arn)):
-        details = event.get("stateEnteredEventDetails") or {}
-        if details.get("name") == "Release Lease":
-            moment: datetime = event["timestamp"]
-            return moment
-    return None
 
 
 def _executions(engine: LocalEngine) -> list[dict[str, Any]]:
@@ -224,11 +211,6 @@ def run(
             for e in executions
             if e.get("stopDate")
         ]
-        working = [
-            (seconds(e["startDate"], first_upload), seconds(released, first_upload))
-            for e in executions
-            if (released := release_requested_at(engine, e["executionArn"])) is not None
-        ]
         records = _terminal_records(engine)
         dead = Counter(letter["body"]["error"]["Error"] for letter in engine.dead_letters())
         intake_dead = len(list(engine._drain(engine.intake_dlq_url)))
@@ -244,7 +226,6 @@ def run(
         "dead_letters": dict(dead),
         "intake_dead_letters": intake_dead,
         "max_running": max_overlap(to_stop),
-        "max_running_before_release": max_overlap(working),
         "mean_running": round(sum(end - start for start, end in to_stop) / drain_s, 2),
         "cap": cap,
         "max_leases": peak_leases,

@@ -161,8 +161,9 @@ class DocumentIntake(Construct):
         return built, role
 
     def _start_pipeline(self, max_concurrent_documents: int) -> None:
-        """The starter: StartExecution of this state machine only, and the intake queue's
-        messages (receive, delete, hand back with a new visibility timeout)."""
+        """The starter: StartExecution of this state machine only, reading the leases and
+        its executions' status, and the intake queue's messages (receive, delete, hand back
+        with a new visibility timeout)."""
         machine = self._state_machine
         function, role = self._function(
             START_PIPELINE,
@@ -176,6 +177,18 @@ class DocumentIntake(Construct):
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["states:StartExecution"], resources=[machine.state_machine_arn]
+            )
+        )
+        # A full house reads the leases, and asks whether executions that released theirs
+        # have ended.
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:GetItem"], resources=[self._lease_table.table_arn]
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["states:DescribeExecution"], resources=[self.executions_arn()]
             )
         )
         # Receive, delete, change visibility and read attributes of the intake queue (and
@@ -198,6 +211,7 @@ class DocumentIntake(Construct):
             function,
             role,
             f"Invoked synchronously by the SQS event source mapping. {redrive}",
+            state_machine=machine,
         )
         (mapping,) = [
             child

@@ -12,6 +12,9 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from typing import Any, Protocol
+
+from botocore.exceptions import ClientError
 
 # Step Functions allows 1-80 characters and no whitespace, brackets, wildcards or
 # `"#%\^|~`$&,;:/`; CloudWatch logging of executions wants only letters, digits, - and _.
@@ -55,3 +58,19 @@ def execution_name(bucket: str, key: str, version_id: str) -> str:
 def execution_arn(state_machine_arn: str, name: str) -> str:
     """The ARN of the execution `name` of the state machine."""
     return f"{state_machine_arn.replace(':stateMachine:', ':execution:', 1)}:{name}"
+
+
+class DescribesExecutions(Protocol):
+    """The part of the boto3 Step Functions client that reads an execution's status."""
+
+    def describe_execution(self, **kwargs: Any) -> Any: ...
+
+
+def is_running(sfn: DescribesExecutions, arn: str) -> bool:
+    """Whether the execution `arn` is RUNNING (one that does not exist is not)."""
+    try:
+        return bool(sfn.describe_execution(executionArn=arn)["status"] == "RUNNING")
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ExecutionDoesNotExist":
+            return False
+        raise

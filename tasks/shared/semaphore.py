@@ -4,8 +4,12 @@ The item `{"lock_name": "documents"}` of the lease table holds `running`, the nu
 leases, and one attribute per lease, named by the execution that holds it, valued with the
 time it was taken. Acquire and release change both in one conditional write, so the count
 and the leases never disagree and the cap holds under any number of concurrent starters.
-The state machine releases its own lease with the same update (the ASL's Release Lease);
-the status-change handler and the reconciler release what an execution could not.
+
+An execution cannot free its own place: after its last state it is still RUNNING for a
+moment, and a place freed then would let the cap be exceeded. So the state machine's
+Release Lease only marks the lease released (`released <time>`); the place is freed once
+the execution has ended: by the status-change handler, by a starter that finds the house
+full and sees the marked lease's execution ended, or by the reconciler.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from botocore.exceptions import ClientError
 LOCK_NAME = "documents"
 RUNNING = "running"
 _KEY = {"lock_name": {"S": LOCK_NAME}}
+RELEASED_MARK = "released "  # the value of a lease its execution has released
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
@@ -34,6 +39,16 @@ class Admission(enum.Enum):
     ACQUIRED = "acquired"  # a new lease was taken
     HELD = "held"  # the lease already existed (a redelivered message, a retried starter)
     FULL = "full"  # `cap` leases are taken
+
+
+def lease_time(value: str) -> str:
+    """The time in a lease's value: when it was taken, or when it was marked released."""
+    return value.removeprefix(RELEASED_MARK)
+
+
+def is_marked_released(value: str) -> bool:
+    """Whether a lease's value says its execution has released it (and may still be ending)."""
+    return value.startswith(RELEASED_MARK)
 
 
 def _failed_condition(error: ClientError) -> bool:
@@ -87,6 +102,27 @@ class Semaphore:
                 raise
             return False
         return True
+
+    def mark_released(self, lease: str, now: str) -> bool:
+        """What the ASL's Release Lease does: mark `lease` released, keeping its place."""
+        try:
+            self._dynamodb.update_item(
+                TableName=self._table,
+                Key=_KEY,
+                UpdateExpression="SET #lease = :released",
+                ConditionExpression="attribute_exists(#lease)",
+                ExpressionAttributeNames={"#lease": lease},
+                ExpressionAttributeValues={":released": {"S": RELEASED_MARK + now}},
+            )
+        except ClientError as error:
+            if not _failed_condition(error):
+                raise
+            return False
+        return True
+
+    def marked_released(self) -> list[str]:
+        """The leases their executions have released, whose places are not yet free."""
+        return [name for name, value in self.leases().items() if is_marked_released(value)]
 
     def leases(self) -> dict[str, str]:
         """Every lease held now: execution name -> time taken."""

@@ -1,8 +1,9 @@
 """Start Pipeline: admit one upload from the intake queue into the state machine.
 
 Admission is a lease in the semaphore (tasks/shared/semaphore.py), named like the execution
-it admits. A full house raises IntakeFullError, and the handler hands the message back to
-the queue with a delay; nothing is re-sent. The execution's name is derived from the object
+it admits. A full house first frees the places of executions that released their leases and
+have ended since; if none has, it raises IntakeFullError, and the handler hands the message
+back to the queue with a delay; nothing is re-sent. The execution's name is derived from the object
 (key and version), so a message delivered twice cannot start two executions: Step Functions
 answers ExecutionAlreadyExists, which counts as done.
 """
@@ -17,7 +18,7 @@ from typing import Any, Protocol
 
 from tasks.shared import clock
 from tasks.shared.errors import IntakeFullError, IntakeMessageError
-from tasks.shared.execution_names import execution_name
+from tasks.shared.execution_names import execution_arn, execution_name, is_running
 from tasks.shared.semaphore import Admission, Semaphore
 
 # A record still PROCESSING this long after the longest execution could have ended is stale.
@@ -28,6 +29,7 @@ class StepFunctionsClient(Protocol):
     """The part of the boto3 Step Functions client the starter uses."""
 
     def start_execution(self, **kwargs: Any) -> Any: ...
+    def describe_execution(self, **kwargs: Any) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ def admit(
     target = uploaded_object(event)
     name = execution_name(target.bucket, target.key, target.version_id)
     admission = semaphore.acquire(name, cap, clock.iso(now))
+    if admission is Admission.FULL and free_ended(semaphore, sfn, state_machine_arn):
+        admission = semaphore.acquire(name, cap, clock.iso(now))
     if admission is Admission.FULL:
         raise IntakeFullError(f"{cap} documents are running; {target.key} waits in the queue")
     try:
@@ -112,6 +116,15 @@ def admit(
             semaphore.release(name)
         return Admitted(name, started=False)
     return Admitted(name, started=True)
+
+
+def free_ended(semaphore: Semaphore, sfn: StepFunctionsClient, state_machine_arn: str) -> int:
+    """Free the places of executions that marked their lease released and have ended."""
+    freed = 0
+    for name in semaphore.marked_released():
+        if not is_running(sfn, execution_arn(state_machine_arn, name)) and semaphore.release(name):
+            freed += 1
+    return freed
 
 
 def _error_code(exc: Exception) -> str:

@@ -158,12 +158,18 @@ def test_starter_may_start_this_machine_and_consume_the_intake_queue_only(
         *BASE_ACTIONS,
         *consume,
         "states:StartExecution",
+        "states:DescribeExecution",
+        "dynamodb:GetItem",
         "dynamodb:UpdateItem",
     }
     assert granted(resources, role, "states:StartExecution") == [{"Ref": machine_id(template)}]
     for action in consume:
         assert granted(resources, role, action) == [queue], action
-    assert granted(resources, role, "dynamodb:UpdateItem") == [arn(lease_table_id(template))]
+    leases = arn(lease_table_id(template))
+    assert granted(resources, role, "dynamodb:UpdateItem") == [leases]
+    # A full house reads the leases and asks whether released ones' executions have ended.
+    assert granted(resources, role, "dynamodb:GetItem") == [leases]
+    assert granted(resources, role, "states:DescribeExecution") == [executions_of(template)]
     for action in KEY_WRITE:
         assert granted(resources, role, action) == [key_arn(template)]
 
@@ -203,7 +209,12 @@ def test_reconciler_describes_only_this_machines_executions(
     leases = arn(lease_table_id(template))
     assert granted(resources, role, "dynamodb:GetItem") == [leases]
     assert granted(resources, role, "dynamodb:UpdateItem") == [leases]
-    executions = {
+    assert granted(resources, role, "states:DescribeExecution") == [executions_of(template)]
+
+
+def executions_of(template: Template) -> Json:
+    """The ARN pattern of the state machine's executions."""
+    return {
         "Fn::Join": [
             "",
             [
@@ -219,7 +230,6 @@ def test_reconciler_describes_only_this_machines_executions(
             ],
         ]
     }
-    assert granted(resources, role, "states:DescribeExecution") == [executions]
 
 
 def test_intake_functions_log_to_their_own_encrypted_groups(

@@ -12,6 +12,7 @@ import pytest
 from infra.config import PIPELINE_ASL as ASL_FILE
 from infra.config import TRIGGER_PATTERN as TRIGGER_PATTERN_FILE
 from tasks.catalog import RESOURCE_PLACEHOLDERS, TASK_FUNCTIONS
+from tasks.shared.semaphore import RELEASED_MARK
 
 PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
 FAILURE_PATH = {"Record Failure", "Send To DLQ", "Publish Failure", "Fail"}
@@ -156,6 +157,11 @@ def test_every_path_releases_the_lease_before_it_ends(asl: dict[str, Any]) -> No
     release = states[RELEASE]
     assert release["Parameters"]["TableName"] == "${LeaseTableName}"
     assert release["Parameters"]["ConditionExpression"] == "attribute_exists(#lease)"
+    # It only marks the lease released, the way the semaphore reads it: the execution is
+    # RUNNING until it ends, so its place is freed after that (tasks/shared/semaphore.py).
+    assert release["Parameters"]["UpdateExpression"] == "SET #lease = :released"
+    released = release["Parameters"]["ExpressionAttributeValues"][":released"]["S.$"]
+    assert released == f"States.Format('{RELEASED_MARK}{{}}', $$.State.EnteredTime)"
     assert release["Parameters"]["ExpressionAttributeNames"]["#lease.$"] == "$$.Execution.Name"
     assert [c["Next"] for c in release["Catch"]] == ["Finish"]
 

@@ -417,6 +417,25 @@ def test_the_reconciler_frees_old_leases_of_executions_that_are_not_running(
     )
 
 
+def test_a_young_lease_marked_released_is_freed_once_its_execution_has_ended(
+    tables: Tables,
+) -> None:
+    # Given two leases taken a moment ago and marked released: one execution ended, one not
+    young = clock.iso(NOW - timedelta(seconds=5))
+    for name in ("ended-execution", "ending-execution"):
+        tables.semaphore.acquire(name, 8, young)
+        tables.semaphore.mark_released(name, clock.iso(NOW))
+    sfn = FakeStepFunctions(
+        statuses={"ended-execution": "SUCCEEDED", "ending-execution": "RUNNING"}
+    )
+
+    # When the reconciler sweeps, the grace does not apply: both executions had started
+    result = sweep(tables, sfn)
+
+    assert result.released == ["ended-execution"]
+    assert list(tables.semaphore.leases()) == ["ending-execution"]
+
+
 def test_a_lease_exactly_as_old_as_the_grace_is_checked(tables: Tables) -> None:
     tables.semaphore.acquire("at-grace", 5, clock.iso(NOW - timedelta(seconds=GRACE_S)))
     tables.semaphore.acquire("just-younger", 5, clock.iso(NOW - timedelta(seconds=GRACE_S - 0.001)))

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto_tables import create_tables
 
-from tasks.shared.semaphore import Admission, Semaphore
+from tasks.shared.semaphore import RELEASED_MARK, Admission, Semaphore, lease_time
 
 REGION = "us-east-1"
 # One botocore session for the module's clients: mock_aws() resets boto3's default session
@@ -243,3 +243,25 @@ def test_concurrent_releases_of_one_lease_release_it_once(dynamodb: Any) -> None
     assert answers.count(True) == 1
     assert semaphore.running() == 1
     assert semaphore.leases() == {"execution-b": T0}
+
+
+def test_a_lease_marked_released_keeps_its_place_until_it_is_freed(semaphore: Semaphore) -> None:
+    # Given a house of one whose execution has marked its lease released (Release Lease)
+    semaphore.acquire("execution-a", 1, T0)
+    assert semaphore.mark_released("execution-a", T1) is True
+
+    # Then the place is still taken: the execution is RUNNING until it ends
+    assert semaphore.acquire("execution-b", 1, T1) is Admission.FULL
+    assert semaphore.marked_released() == ["execution-a"]
+    assert semaphore.leases() == {"execution-a": RELEASED_MARK + T1}
+    assert lease_time(semaphore.leases()["execution-a"]) == T1
+    # And freeing it makes room
+    assert semaphore.release("execution-a") is True
+    assert semaphore.acquire("execution-b", 1, T1) is Admission.ACQUIRED
+    assert semaphore.marked_released() == []
+
+
+def test_marking_a_lease_that_is_gone_is_false_and_takes_no_place(semaphore: Semaphore) -> None:
+    assert semaphore.mark_released("never-taken", T0) is False
+    assert semaphore.leases() == {}
+    assert semaphore.running() == 0

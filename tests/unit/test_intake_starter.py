@@ -83,6 +83,15 @@ class FakeStepFunctions:
     existing: set[str] = field(default_factory=set)
     error: Exception | None = None
     calls: list[dict[str, Any]] = field(default_factory=list)
+    statuses: dict[str, str] = field(default_factory=dict)  # name -> status, for describe
+    described: list[str] = field(default_factory=list)
+
+    def describe_execution(self, **kwargs: Any) -> dict[str, Any]:
+        name = kwargs["executionArn"].rsplit(":", 1)[-1]
+        self.described.append(name)
+        if name not in self.statuses:
+            raise client_error("ExecutionDoesNotExist", "DescribeExecution")
+        return {"executionArn": kwargs["executionArn"], "status": self.statuses[name]}
 
     def start_execution(self, **kwargs: Any) -> dict[str, Any]:
         self.calls.append(kwargs)
@@ -155,6 +164,51 @@ def test_a_full_house_raises_and_starts_nothing(semaphore: Semaphore) -> None:
     assert sfn.calls == []
     assert semaphore.leases() == {"another-execution": clock.iso(NOW)}
     assert semaphore.running() == 1
+
+
+def test_a_full_house_frees_the_place_of_a_released_execution_that_has_ended(
+    semaphore: Semaphore,
+) -> None:
+    # Given a house of one whose execution marked its lease released and has since ended
+    semaphore.acquire("finished-execution", 1, clock.iso(NOW))
+    semaphore.mark_released("finished-execution", clock.iso(NOW))
+    sfn = FakeStepFunctions(statuses={"finished-execution": "SUCCEEDED"})
+
+    # When an upload arrives
+    admitted = run_admit(json.dumps(s3_event()), semaphore, sfn, cap=1)
+
+    # Then the ended execution's place goes to the new one
+    assert admitted == Admitted(NAME, started=True)
+    assert sfn.described == ["finished-execution"]
+    assert semaphore.leases() == {NAME: clock.iso(NOW)}
+    assert semaphore.running() == 1
+
+
+def test_a_released_execution_still_running_keeps_its_place(semaphore: Semaphore) -> None:
+    # Given a house of one whose execution marked its lease released but has not ended yet
+    semaphore.acquire("ending-execution", 1, clock.iso(NOW))
+    semaphore.mark_released("ending-execution", clock.iso(NOW))
+    sfn = FakeStepFunctions(statuses={"ending-execution": "RUNNING"})
+
+    # When an upload arrives, it waits: Step Functions still counts the other as running
+    with pytest.raises(IntakeFullError):
+        run_admit(json.dumps(s3_event()), semaphore, sfn, cap=1)
+
+    assert sfn.calls == []
+    assert semaphore.marked_released() == ["ending-execution"]
+    assert semaphore.running() == 1
+
+
+def test_a_full_house_of_working_executions_asks_step_functions_nothing(
+    semaphore: Semaphore,
+) -> None:
+    semaphore.acquire("working-execution", 1, clock.iso(NOW))
+    sfn = FakeStepFunctions()
+
+    with pytest.raises(IntakeFullError):
+        run_admit(json.dumps(s3_event()), semaphore, sfn, cap=1)
+
+    assert sfn.described == []
 
 
 def test_a_redelivered_message_does_not_start_a_second_execution(semaphore: Semaphore) -> None:
