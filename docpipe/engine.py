@@ -284,6 +284,10 @@ class LocalEngine:
             self._reconciler.join(timeout=30)
             self._reconciler = None
         self._stop_executions()
+        # Environments end, and the extractions their tasks still wait for end with them.
+        from tasks.extract_text.sandbox import stop_extractions
+
+        stop_extractions()
         if self._async_invocations is not None:
             self._async_invocations.shutdown(wait=True)
             self._async_invocations = None

@@ -13,13 +13,14 @@ import hashlib
 from dataclasses import asdict
 from typing import Any
 
-from tasks.extract_text.extraction import ExtractedText, ExtractionLimits, extract_text
+from tasks.extract_text.extraction import ExtractedText, ExtractionLimits
 from tasks.extract_text.language import detect_language
 from tasks.extract_text.ocr_input import ocr_input
+from tasks.extract_text.sandbox import extract_bounded
 from tasks.shared.errors import OcrUnavailableError
 from tasks.shared.models import DocumentRef
 from tasks.shared.settings import OCR_TEXTRACT, Settings
-from tasks.shared.storage import ArtifactStore, decode_event_key, ocr_input_key, text_key
+from tasks.shared.storage import ArtifactStore, ocr_input_key, text_key
 
 
 def configured_limits(settings: Settings) -> ExtractionLimits:
@@ -89,11 +90,11 @@ def extract_document(
     """
     data = store.read_document(
         document.bucket,
-        decode_event_key(document.key),
+        document.key,
         max_bytes=limits.max_bytes,
         version_id=document.version_id,
     )
-    extracted = extract_text(data, limits)
+    extracted = extract_bounded(data, limits, settings.max_extract_memory_mb * 2**20)
     ocr: dict[str, Any] = {"required": False, "pages": len(extracted.ocr_pages)}
     artifact = text_artifact(extracted, document.id)
     if extracted.ocr_pages:

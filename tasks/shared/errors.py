@@ -32,6 +32,10 @@ class EmptyDocumentError(BadInputError):
     """The document holds no extractable text."""
 
 
+class DocumentNotFoundError(BadInputError):
+    """The uploaded object (its version) no longer exists when the pipeline reads it."""
+
+
 class DocumentTooLargeError(BadInputError):
     """The document exceeds a configured size limit."""
 

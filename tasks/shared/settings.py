@@ -61,6 +61,7 @@ class Settings:
     max_pages: int
     max_characters: int
     max_extract_seconds: float
+    max_extract_memory_mb: int
     max_document_tokens: int
     budget_model_id: str
     ocr: str
@@ -92,6 +93,9 @@ class Settings:
             max_pages=_int("DOCPIPE_MAX_PAGES", 2000),
             max_characters=_int("DOCPIPE_MAX_CHARACTERS", 20_000_000),
             max_extract_seconds=float(_int("DOCPIPE_MAX_EXTRACT_SECONDS", 240)),
+            # What the extraction's child process may add to its address space (Extract
+            # Text has 1,024 MB: this leaves room for the task and the document itself).
+            max_extract_memory_mb=_positive("DOCPIPE_MAX_EXTRACT_MEMORY_MB", 640),
             max_document_tokens=_int("DOCPIPE_MAX_DOCUMENT_TOKENS", 1_500_000),
             budget_model_id=os.environ.get("DOCPIPE_BUDGET_MODEL_ID", ""),
             ocr=_choice("DOCPIPE_OCR", "textract", OCR_MODES),

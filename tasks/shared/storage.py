@@ -6,7 +6,12 @@ import json
 import urllib.parse
 from typing import Any, Protocol
 
-from tasks.shared.errors import DocumentTooLargeError
+from botocore.exceptions import ClientError
+
+from tasks.shared.errors import DocumentNotFoundError, DocumentTooLargeError
+
+# What S3 answers for a key or version that does not exist (HEAD has no body: "404").
+_MISSING = frozenset({"404", "NoSuchKey", "NoSuchVersion", "NotFound"})
 
 
 class S3Client(Protocol):
@@ -47,16 +52,16 @@ def result_key(document_id: str) -> str:
     return f"results/{document_id}.json"
 
 
-def decode_event_key(key: str) -> str:
-    """Object key as S3 stores it.
+def event_key_candidates(key: str) -> list[str]:
+    """The object keys an event's key may stand for: as given, then form-URL-decoded.
 
-    S3 notifications to Lambda/SQS/SNS form-URL-encode keys; EventBridge events are
-    documented with plain keys. Decode only when the key is clearly encoded, so a plain key
-    containing '+' keeps it.
+    S3 notifications to Lambda/SQS/SNS form-URL-encode keys ("a b.pdf" arrives as
+    "a+b.pdf"); EventBridge events are documented with plain keys, in which "+" and "%20"
+    are literal characters ("report%20final.pdf" is a valid name). Which one an event
+    carries cannot be told from the key, so the reader tries both, the key as given first.
     """
-    if "%" in key and urllib.parse.unquote(key) != key:
-        return urllib.parse.unquote_plus(key)
-    return key
+    decoded = urllib.parse.unquote_plus(key)
+    return [key] if decoded == key else [key, decoded]
 
 
 class ArtifactStore:
@@ -74,17 +79,28 @@ class ArtifactStore:
         Reading the event's version (not the latest) keeps a later upload to the same key
         from being processed under this execution's document id.
         """
-        where: dict[str, str] = {"Bucket": bucket, "Key": key}
-        if version_id:
-            where["VersionId"] = version_id
-        head = self._s3.head_object(**where)
-        size = int(head["ContentLength"])
-        if size > max_bytes:
-            raise DocumentTooLargeError(
-                f"document is {size:,} bytes; the limit is {max_bytes:,} bytes"
-            )
-        body: bytes = self._s3.get_object(**where)["Body"].read()
-        return body
+        for candidate in event_key_candidates(key):
+            where: dict[str, str] = {"Bucket": bucket, "Key": candidate}
+            if version_id:
+                where["VersionId"] = version_id
+            try:
+                head = self._s3.head_object(**where)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in _MISSING:
+                    continue
+                raise
+            size = int(head["ContentLength"])
+            if size > max_bytes:
+                raise DocumentTooLargeError(
+                    f"The document is {size:,} bytes; the limit is {max_bytes:,} bytes."
+                )
+            body: bytes = self._s3.get_object(**where)["Body"].read()
+            return body
+        version = f" (version {version_id})" if version_id else ""
+        raise DocumentNotFoundError(
+            f"The object s3://{bucket}/{key}{version} does not exist: it was deleted before "
+            "it could be read."
+        )
 
     def put_json(self, key: str, value: Any) -> None:
         """Write a JSON artifact."""
