@@ -17,7 +17,7 @@ from tasks.shared.settings import get_settings
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Free the leases of executions that are no longer running."""

@@ -14,7 +14,7 @@ from tasks.summarize_text.task import summarize_chunks
 
 
 @logger.inject_lambda_context(correlation_id_path=CORRELATION_ID_PATH)
-@tracer.capture_lambda_handler
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Summarize chunks `event["chunks"]` of `event["document"]` for `event["target"]`."""
