@@ -272,6 +272,7 @@ class _Fault:
     error_type: str
     remaining: int | None  # None: every matching call
     tool: str | None
+    message: str | None = None  # the error's message; Bedrock's usual one when None
 
     def matches(self, tool: str | None) -> bool:
         return (self.remaining is None or self.remaining > 0) and self.tool in (None, tool)
@@ -389,16 +390,26 @@ class ConverseFake:
     # -- faults ----------------------------------------------------------------------------
 
     def fail_next(
-        self, count: int, error_type: str = "ThrottlingException", *, tool: str | None = None
+        self,
+        count: int,
+        error_type: str = "ThrottlingException",
+        *,
+        tool: str | None = None,
+        message: str | None = None,
     ) -> None:
-        """Answer the next `count` Converse calls (forcing `tool`, if given) with an error."""
-        self._add_fault(_Fault("error", _known_error(error_type), count, tool))
+        """Answer the next `count` Converse calls (forcing `tool`, if given) with an error
+        (with `message`, or Bedrock's usual one for its type)."""
+        self._add_fault(_Fault("error", _known_error(error_type), count, tool, message))
 
     def fail_always(
-        self, error_type: str = "ThrottlingException", *, tool: str | None = None
+        self,
+        error_type: str = "ThrottlingException",
+        *,
+        tool: str | None = None,
+        message: str | None = None,
     ) -> None:
         """Answer every Converse call (forcing `tool`, if given) with an error."""
-        self._add_fault(_Fault("error", _known_error(error_type), None, tool))
+        self._add_fault(_Fault("error", _known_error(error_type), None, tool, message))
 
     def invalid_next(self, count: int, *, tool: str | None = None) -> None:
         """Answer the next `count` calls with tool input that breaks the tool's schema."""
@@ -561,9 +572,11 @@ class ConverseFake:
         # Drawn even when a deterministic fault wins: one draw per call keeps the seeded
         # sequence aligned with the calls, so an injected fault does not shift later ones.
         random_error, latency_s = self._draw()
-        for error_type in (fault.error_type if fault else None, random_error):
-            if error_type is not None:
-                raise FakeError(error_type, _ERROR_MESSAGES.get(error_type, error_type))
+        if fault is not None:
+            said = fault.message or _ERROR_MESSAGES.get(fault.error_type, fault.error_type)
+            raise FakeError(fault.error_type, said)
+        if random_error is not None:
+            raise FakeError(random_error, _ERROR_MESSAGES.get(random_error, random_error))
         # Taken only by calls that are answered: a throttled call does not use it up.
         invalid = self._take_fault("invalid", tool) is not None
         obey = self._obey == "always" or (self._obey == "until_corrected" and not _corrected(body))

@@ -38,16 +38,16 @@ from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
 from docpipe import moto_patches
 from docpipe.event_source import SqsEventSource
-from docpipe.faults import UNKNOWN_ERROR, Fault, FaultConfigError, TaskFaults
+from docpipe.faults import UNKNOWN_ERROR, Fault, FaultConfigError, ServiceFaults, TaskFaults
 from docpipe.textract_emulator import INSTALL_TESSERACT, TesseractTextDetection
 from infra.config import PIPELINE_ASL as ASL_FILE
 from infra.config import pipeline_timeout_seconds
 from infra.patterns import (
-    STOPPED_STATUSES,
     TERMINAL_STATUSES,
     execution_status_pattern,
     substitute,
     trigger_pattern,
+    unrecorded_execution_pattern,
 )
 from tasks.catalog import (
     EXECUTION_ENDED,
@@ -164,6 +164,7 @@ class LocalEngine:
         log_level: str = "WARNING",
         max_concurrent_documents: int | None = None,
         faults: TaskFaults | None = None,
+        service_faults: ServiceFaults | None = None,
     ) -> None:
         self.model_provider = model_provider or os.environ.get("DOCPIPE_MODEL_PROVIDER", "local")
         self.time_scale = time_scale
@@ -178,6 +179,7 @@ class LocalEngine:
             raise EngineError("the cap on running documents must be at least 1")
         self.max_concurrent_documents = cap
         self.faults = faults
+        self.service_faults = service_faults
         self.text_detection: moto_patches.TextDetection = TesseractTextDetection()
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self._patches: Any = None
@@ -242,11 +244,13 @@ class LocalEngine:
         for name, value in environment.items():
             self._saved_env[name] = os.environ.get(name)
             os.environ[name] = value
-        if self.faults is None:
-            try:
+        try:
+            if self.faults is None:
                 self.faults = TaskFaults.from_env()
-            except FaultConfigError as exc:
-                raise EngineError(str(exc)) from exc
+            if self.service_faults is None:
+                self.service_faults = ServiceFaults.from_env()
+        except FaultConfigError as exc:
+            raise EngineError(str(exc)) from exc
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         # Metrics are disabled offline, so Powertools' "no metrics" warning is noise here.
         warnings.filterwarnings("ignore", message="No application metrics to publish")
@@ -258,6 +262,7 @@ class LocalEngine:
             time_scale=self.time_scale,
             invoke_async=self._invoke_async,
             on_execution_end=self._execution_ended,
+            service_fault=self._service_fault,
         )
         self._patches.__enter__()
         self._async_invocations = ThreadPoolExecutor(2, thread_name_prefix="lambda-async")
@@ -413,7 +418,7 @@ class LocalEngine:
             ),
             (
                 EXECUTION_STOPPED_RULE,
-                execution_status_pattern(STATE_MACHINE_ARN, STOPPED_STATUSES),
+                unrecorded_execution_pattern(STATE_MACHINE_ARN),
                 dlq_arn,
             ),
         )
@@ -487,6 +492,11 @@ class LocalEngine:
                     "stackTrace": traceback.format_exception(exc)[-6:],
                 },
             }
+
+    def _service_fault(self, execution: str, state: str) -> tuple[str, int] | None:
+        """The injected AWS error of a service-integration call of `state`, if any."""
+        fault = self.service_faults.draw(execution, state) if self.service_faults else None
+        return (fault.error, fault.status) if fault is not None else None
 
     def _faulted(self, fault: Fault, context: LocalLambdaContext) -> dict[str, Any]:
         """An injected crash or timeout, answered as Step Functions sees it on AWS."""

@@ -1,4 +1,5 @@
-"""Injected task faults for the offline engine: crashes and timeouts at given rates.
+"""Injected faults for the offline engine: task crashes and timeouts at given rates, and
+service-integration states (DynamoDB, SQS, SNS) that fail with a given AWS error.
 
 For tests and benchmarks of what the pipeline does when a Lambda dies under it. Read from
 the environment when the engine starts (README: Fault injection):
@@ -18,7 +19,7 @@ import enum
 import os
 import random
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tasks.catalog import TASK_FUNCTIONS
@@ -103,3 +104,69 @@ class TaskFaults:
         if roll < self.crash_rate + self.timeout_rate:
             return Fault.TIMEOUT
         return None
+
+
+@dataclass(frozen=True)
+class StateFault:
+    """The AWS error a service-integration state (DynamoDB, SQS, SNS) gets from its call.
+
+    `error` is the service's error code as its API answers it (`InternalError` for SNS,
+    `InternalServerError` for DynamoDB, `InternalError` or `RequestThrottled` for SQS): the
+    interpreter names it as Step Functions does (`SNS.InternalErrorException`,
+    `DynamoDB.InternalServerErrorException`, `SQS.AmazonSQSException`). The first `times`
+    calls of the state in each execution fail (every call when None).
+    """
+
+    state: str
+    error: str
+    times: int | None = None
+    status: int = 500
+
+
+class ServiceFaults:
+    """Which service-integration states fail, and how often, per execution.
+
+    From the environment (README: Fault injection): `DOCPIPE_FAULT_STATES`, a `;`-separated
+    list of `State Name=ErrorCode` or `State Name=ErrorCode*N` (the first N calls).
+    """
+
+    def __init__(self, faults: Sequence[StateFault] = ()) -> None:
+        self._faults = {fault.state: fault for fault in faults}
+        self._calls: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
+        self.injected: list[tuple[str, str, str]] = []  # (execution, state, error) in order
+
+    def __bool__(self) -> bool:
+        return bool(self._faults)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ServiceFaults:
+        """The faults `DOCPIPE_FAULT_STATES` asks for (none when unset)."""
+        env = os.environ if env is None else env
+        faults = []
+        for entry in filter(None, (e.strip() for e in env.get(STATES_ENV, "").split(";"))):
+            state, equals, error = entry.partition("=")
+            error, star, count = error.partition("*")
+            if not (equals and state.strip() and error.strip()) or (star and not count.isdigit()):
+                raise FaultConfigError(
+                    f"{STATES_ENV} entries are 'State Name=ErrorCode' or "
+                    f"'State Name=ErrorCode*N', got {entry!r}"
+                )
+            faults.append(StateFault(state.strip(), error.strip(), int(count) if star else None))
+        return cls(faults)
+
+    def draw(self, execution: str, state: str) -> StateFault | None:
+        """The fault of this call of `state` in `execution`, if it fails."""
+        fault = self._faults.get(state)
+        if fault is None:
+            return None
+        with self._lock:
+            calls = self._calls.get((execution, state), 0)
+            self._calls[execution, state] = calls + 1
+            if fault.times is not None and calls >= fault.times:
+                return None
+            self.injected.append((execution, state, fault.error))
+        return fault
+
+
+STATES_ENV = "DOCPIPE_FAULT_STATES"

@@ -36,7 +36,10 @@ things stop it from running this pipeline as AWS would:
    item's writes atomic. SQS likewise: a receive iterates the queue's messages while a
    send, delete or visibility change alters them ("Set changed size during iteration"),
    so the queue operations are serialised.
-10. Speed (no behaviour change): moto parses the definition again for every execution and
+10. Fault injection: the DynamoDB, SNS and SQS integrations' `_eval_service_task` asks
+   `service_fault` about its execution and state before the call, which may answer with an
+   AWS error, raised as the service's ClientError (`docpipe.faults.ServiceFaults`).
+11. Speed (no behaviour change): moto parses the definition again for every execution and
    creates a new boto3 client for every service-integration call (DynamoDB, SNS, SQS,
    aws-sdk). The parsed program is kept per definition (its components hold no execution
    state; each execution has its own environment) and one client per service is reused.
@@ -58,6 +61,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 
 import moto
+from botocore.exceptions import ClientError
 from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.models import DynamoDBBackend
 from moto.events import models as events_models
@@ -97,6 +101,14 @@ AsyncInvoker = Callable[[str, dict[str, Any]], None]
 ExecutionEndListener = Callable[[Any], None]
 """Called with moto's ended `Execution` (status, dates, input, output, error are set)."""
 
+ServiceCallFault = Callable[[str, str], "tuple[str, int] | None"]
+"""(execution name, state name) -> the AWS error code and HTTP status the service-integration
+call of that state fails with, or None: it goes through."""
+
+
+def _no_fault(execution: str, state: str) -> tuple[str, int] | None:
+    return None
+
 
 class TextDetection(Protocol):
     """Textract's asynchronous text detection: what `docpipe.textract_emulator` provides."""
@@ -115,6 +127,13 @@ class TextDetection(Protocol):
         """A GetDocumentTextDetection response; KeyError for an unknown job."""
         ...
 
+
+# The service integrations whose calls can be made to fail (fault injection).
+SERVICE_TASKS: tuple[tuple[Any, str], ...] = (
+    (state_task_service_dynamodb.StateTaskServiceDynamoDB, "_eval_service_task"),
+    (state_task_service_sns.StateTaskServiceSns, "_eval_service_task"),
+    (state_task_service_sqs.StateTaskServiceSqs, "_eval_service_task"),
+)
 
 # (owner, attribute) of every replaced internal.
 PATCH_POINTS: tuple[tuple[Any, str], ...] = (
@@ -153,6 +172,7 @@ PATCH_POINTS: tuple[tuple[Any, str], ...] = (
             state_task_service_sqs,
         )
     ),
+    *SERVICE_TASKS,
 )
 
 
@@ -262,6 +282,7 @@ def patched(
     time_scale: float = 1.0,
     invoke_async: AsyncInvoker = _ignore_async,
     on_execution_end: ExecutionEndListener = _ignore_end,
+    service_fault: ServiceCallFault = _no_fault,
 ) -> Iterator[None]:
     """Install the replacements for the duration of the block."""
     check_moto()
@@ -355,6 +376,24 @@ def patched(
                 )
             return service_clients[region, service]
 
+    def faultable(original: Any) -> Any:
+        def eval_service_task(self: Any, env: Any, *args: Any, **kwargs: Any) -> Any:
+            data = env.states.context_object.context_object_data
+            state = str((data.get("State") or {}).get("Name", ""))
+            fault = service_fault(str((data.get("Execution") or {}).get("Name", "")), state)
+            if fault is not None:
+                code, status = fault
+                raise ClientError(
+                    {
+                        "Error": {"Code": code, "Message": f"{code} (injected in {state})"},
+                        "ResponseMetadata": {"HTTPStatusCode": status, "RequestId": "injected"},
+                    },
+                    "injected",
+                )
+            return original(self, env, *args, **kwargs)
+
+        return eval_service_task
+
     scaled_time = types.SimpleNamespace(sleep=lambda seconds: time.sleep(seconds * time_scale))
 
     def wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
@@ -384,6 +423,7 @@ def patched(
         client_for,
         client_for,
         client_for,
+        *(faultable(getattr(owner, name)) for owner, name in SERVICE_TASKS),
     )
     originals = [(owner, name, getattr(owner, name)) for owner, name in PATCH_POINTS]
     for (owner, name), replacement in zip(PATCH_POINTS, replacements, strict=True):

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.config import TRIGGER_PATTERN
-from tasks.shared.execution_names import STOPPED_STATUSES, TERMINAL_STATUSES
+from tasks.shared.execution_names import STOPPED_STATUSES, TERMINAL_STATUSES, UNDELIVERED_ERROR
 
 __all__ = [
     "PLACEHOLDER",
@@ -23,6 +23,7 @@ __all__ = [
     "placeholders",
     "substitute",
     "trigger_pattern",
+    "unrecorded_execution_pattern",
 ]
 
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*)\}")
@@ -107,3 +108,16 @@ def execution_status_pattern(state_machine_arn: str, statuses: Sequence[str]) ->
         "detail-type": ["Step Functions Execution Status Change"],
         "detail": {"status": list(statuses), "stateMachineArn": [state_machine_arn]},
     }
+
+
+def unrecorded_execution_pattern(state_machine_arn: str) -> dict[str, Any]:
+    """Status changes of executions that ended without their dead letter: stopped (timed
+    out, aborted: the failure path never ran) or failed `DeadLetterUndelivered` (the queue
+    refused the dead letter). The ExecutionStopped rule delivers them to that queue."""
+    pattern = execution_status_pattern(state_machine_arn, STOPPED_STATUSES)
+    del pattern["detail"]["status"]
+    pattern["detail"]["$or"] = [
+        {"status": list(STOPPED_STATUSES)},
+        {"status": ["FAILED"], "error": [UNDELIVERED_ERROR]},
+    ]
+    return pattern

@@ -42,7 +42,7 @@ from infra.nag import (
     acknowledge_state_machine,
     acknowledge_task_function,
 )
-from infra.patterns import STOPPED_STATUSES, execution_status_pattern, trigger_pattern
+from infra.patterns import trigger_pattern, unrecorded_execution_pattern
 from infra.resources import (
     DATA_KEY_REUSE,
     KEY_READ,
@@ -669,19 +669,21 @@ class DocpipeStack(Stack):
         return rule
 
     def _stopped_execution_rule(self) -> events.Rule:
-        """Executions that end without their Catch (timed out, aborted) go to the DLQ too.
+        """Executions that end without their dead letter go to the DLQ too.
 
         The state machine's failure path records every failure it sees, but a state-machine
-        timeout or an abort ends the execution without running it. This rule puts the status
-        change event (execution ARN, input: the S3 event) in the pipeline's dead-letter queue,
-        so no document ends silently.
+        timeout or an abort ends the execution without running it, and the queue may refuse
+        the dead letter itself (the execution then fails `DeadLetterUndelivered`). This rule
+        puts the status change event (execution ARN, input: the S3 event) in the pipeline's
+        dead-letter queue, EventBridge retrying for a day, so no document ends silently.
         """
         rule = events.Rule(
             self,
             "ExecutionStopped",
-            description="Sends timed-out and aborted pipeline executions to the dead-letter queue.",
+            description="Sends timed-out and aborted pipeline executions, and those whose dead "
+            "letter was refused, to the dead-letter queue.",
             event_pattern=to_event_pattern(
-                execution_status_pattern(self.state_machine.state_machine_arn, STOPPED_STATUSES)
+                unrecorded_execution_pattern(self.state_machine.state_machine_arn)
             ),
         )
         # Deliveries that fail even so land where failed triggers land.

@@ -72,6 +72,11 @@ class ModelInvocationError(DocpipeError):
     """The model call was rejected (validation, access, unknown model); not retried."""
 
 
+class ModelContextExceededError(ModelInvocationError):
+    """The model refused a request longer than its context window (a Bedrock
+    ValidationException saying the input is too long): the chunk budget is too large for it."""
+
+
 class ModelOutputError(DocpipeError):
     """The model answered, but not in the required structure; not retried."""
 

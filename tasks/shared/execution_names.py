@@ -28,6 +28,9 @@ VALID_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
 TERMINAL_STATUSES = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 STOPPED_STATUSES = ("TIMED_OUT", "ABORTED")
 STOPPED_ERRORS = {"TIMED_OUT": "States.Timeout", "ABORTED": "States.Aborted"}
+# The error of an execution whose dead letter the queue refused (the ASL's Describe
+# Undelivered): its status change is delivered to the dead-letter queue instead.
+UNDELIVERED_ERROR = "DeadLetterUndelivered"
 
 
 def document_id(bucket: str, key: str, version_id: str) -> str:

@@ -16,6 +16,10 @@ from tasks.shared.semaphore import RELEASED_MARK
 
 PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
 FAILURE_PATH = {"Record Failure", "Send To DLQ", "Publish Failure", "Fail"}
+# After Store Results wrote the record and the result: nothing here may turn them into a failure.
+AFTER_RECORD = {"Publish Completion", "Keep Notification"}
+# States that deliver a notification or a dead letter: they wait minutes for SNS or SQS.
+DELIVERIES = {"Publish Completion", "Keep Notification", "Send To DLQ", "Publish Failure"}
 # Run at the end of every path, failed or not: its errors must not turn a result into a failure.
 RELEASE = "Release Lease"
 # Errors that mean "wait": throttling and unavailability, retried over an hour and more.
@@ -77,7 +81,7 @@ def test_every_state_is_reachable(asl: dict[str, Any]) -> None:
 def test_every_task_retries_and_every_step_is_caught(asl: dict[str, Any]) -> None:
     # Given the top-level states outside the failure path
     for name, state in asl["States"].items():
-        if state["Type"] in ("Task", "Map") and name not in FAILURE_PATH | {RELEASE}:
+        if state["Type"] in ("Task", "Map") and name not in FAILURE_PATH | AFTER_RECORD | {RELEASE}:
             # Then each one sends any error to Record Failure
             catch_all = [c for c in state["Catch"] if c["ErrorEquals"] == ["States.ALL"]]
             assert catch_all and catch_all[0]["Next"] == "Record Failure", name
@@ -88,7 +92,8 @@ def test_every_task_retries_and_every_step_is_caught(asl: dict[str, Any]) -> Non
             for retrier in state["Retry"]:
                 assert "States.ALL" not in retrier["ErrorEquals"], f"{name} retries everything"
                 patient = set(retrier["ErrorEquals"]) <= PATIENT_ERRORS
-                assert patient or retrier["MaxAttempts"] <= 6, name
+                delivery = name in DELIVERIES and retry_budget(retrier) <= 15 * 60
+                assert patient or delivery or retrier["MaxAttempts"] <= 6, name
                 assert retrier.get("JitterStrategy") == "FULL", name
                 assert retrier.get("MaxDelaySeconds"), name
 
@@ -99,6 +104,38 @@ def test_failure_path_always_reaches_fail(asl: dict[str, Any]) -> None:
         assert [c["Next"] for c in states[name]["Catch"]] == [states[name]["Next"]]
     assert states["Send To DLQ"]["Resource"] == "arn:aws:states:::sqs:sendMessage"
     assert states["Fail"]["ErrorPath"] == "$.error.Error"
+
+
+def test_a_terminal_record_is_written_once(asl: dict[str, Any]) -> None:
+    states = asl["States"]
+    # Record Failure writes FAILED only over this execution's PROCESSING record, or none
+    condition = states["Record Failure"]["Parameters"]["ConditionExpression"]
+    assert condition == (
+        "attribute_not_exists(document_id) OR "
+        "(#status = :processing AND execution_arn = :execution_arn)"
+    )
+    # After the record is written, a notification SNS refuses is kept as a dead letter,
+    # never sent down the failure path
+    for name in AFTER_RECORD:
+        assert "Record Failure" not in targets(states[name]), name
+    assert [c["Next"] for c in states["Publish Completion"]["Catch"]] == ["Keep Notification"]
+    keep = states["Keep Notification"]
+    assert keep["Parameters"]["QueueUrl"] == "${DeadLetterQueueUrl}"
+    assert keep["Parameters"]["MessageBody"]["kind"] == "notification"
+    assert keep["Parameters"]["MessageBody"]["notification.$"] == "$.result"
+
+
+def test_a_dead_letter_the_queue_refuses_ends_the_execution_undelivered(
+    asl: dict[str, Any],
+) -> None:
+    states = asl["States"]
+    # Whichever dead letter could not be sent, Finish says so first
+    for name in ("Send To DLQ", "Keep Notification"):
+        assert [c["ResultPath"] for c in states[name]["Catch"]] == ["$.dlq_error"], name
+    first = states["Finish"]["Choices"][0]
+    assert first == {"Variable": "$.dlq_error", "IsPresent": True, "Next": "Describe Undelivered"}
+    assert states["Describe Undelivered"]["Parameters"]["Error"] == "DeadLetterUndelivered"
+    assert states[states["Describe Undelivered"]["Next"]]["Type"] == "Fail"
 
 
 def test_bad_input_errors_are_never_retried(asl: dict[str, Any]) -> None:
@@ -149,10 +186,11 @@ def test_the_execution_outlives_its_longest_wait(asl: dict[str, Any]) -> None:
 def test_every_path_releases_the_lease_before_it_ends(asl: dict[str, Any]) -> None:
     states = asl["States"]
     ends = [n for n, s in states.items() if s.get("End") or s["Type"] in ("Succeed", "Fail")]
-    assert sorted(ends) == ["Fail", "Skipped", "Succeeded"]
+    assert sorted(ends) == ["Fail", "Fail Undelivered", "Skipped", "Succeeded"]
     # Every way into an end goes through Finish, which only Release Lease leads to.
     into_ends = {n for n, s in states.items() if set(targets(s)) & set(ends)}
-    assert into_ends == {"Finish"}
+    assert into_ends == {"Finish", "Describe Undelivered"}
+    assert {n for n, s in states.items() if "Describe Undelivered" in targets(s)} == {"Finish"}
     assert {n for n, s in states.items() if "Finish" in targets(s)} == {RELEASE}
     release = states[RELEASE]
     assert release["Parameters"]["TableName"] == "${LeaseTableName}"

@@ -32,6 +32,7 @@ from botocore.exceptions import ConnectionError as BotoConnectionError
 from tasks.shared.errors import (
     ConfigurationError,
     DocpipeError,
+    ModelContextExceededError,
     ModelInvocationError,
     ModelOutputError,
     ModelThrottledError,
@@ -79,6 +80,14 @@ PROMPT_CACHE_MODELS = (
 )
 
 THROTTLED_CODES = frozenset({"ThrottlingException"})
+# How Bedrock's models word a ValidationException for input beyond their context window
+# ("Input is too long for requested model.", "prompt is too long: 210000 tokens > 200000
+# maximum", "Input Tokens Exceeded", "...exceeds the maximum context length...").
+CONTEXT_EXCEEDED = re.compile(
+    r"too long|tokens? exceeded|exceeds? the (maximum )?(context|input|token)"
+    r"|context (length|window)",
+    re.IGNORECASE,
+)
 UNAVAILABLE_CODES = frozenset(
     {
         "ServiceUnavailableException",
@@ -563,4 +572,9 @@ def map_client_error(exc: ClientError) -> DocpipeError:
         return ModelThrottledError(message)
     if code in UNAVAILABLE_CODES:
         return ModelUnavailableError(message)
+    if code == "ValidationException" and CONTEXT_EXCEEDED.search(message):
+        return ModelContextExceededError(
+            f"{message} (the request is longer than the model's context window: lower "
+            "DOCPIPE_CHUNK_TOKENS for this model)"
+        )
     return ModelInvocationError(message)
