@@ -1,4 +1,10 @@
-"""Opening ZIP containers (DOCX, PPTX, XLSX) with a cheap zip-bomb guard."""
+"""Opening ZIP containers (DOCX, PPTX, XLSX) with a zip-bomb guard.
+
+The directory's declared sizes are checked first (nothing decompressed), then every member
+is inflated once in small chunks and counted, so a directory that understates a size is
+caught before a parser inflates it in one go (zipfile's `read` inflates up to 1 GiB at a
+time before it stops at the declared size).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,9 @@ MAX_COMPRESSION_RATIO = 100
 # Below this the ratio does not matter: a tiny, very repetitive document is harmless.
 RATIO_FLOOR_BYTES = 4 * 1024 * 1024
 MAX_ENTRIES = 10_000
+# One member may hold at most this much XML: a parsed tree costs about 15 times its text.
+MAX_MEMBER_BYTES = 64 * 1024 * 1024
+_CHUNK = 64 * 1024
 
 ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 
@@ -84,3 +93,38 @@ def check_expansion(archive: zipfile.ZipFile, compressed_bytes: int, kind: str) 
             f"({compressed_bytes:,} to {declared:,} bytes), more than the "
             f"{MAX_COMPRESSION_RATIO}x a real document reaches; it looks like a zip bomb."
         )
+    for entry in entries:
+        _check_member(entry, kind)
+    for entry in entries:
+        _inflate_counted(archive, entry, kind)
+
+
+def _check_member(entry: zipfile.ZipInfo, kind: str) -> None:
+    """One member's declared size and ratio (padding the archive with incompressible
+    members must not let one member expand beyond what a document does)."""
+    if entry.file_size > MAX_MEMBER_BYTES:
+        raise DocumentTooLargeError(
+            f"The {kind}'s part {entry.filename!r} would expand to {entry.file_size:,} bytes; "
+            f"the limit is {MAX_MEMBER_BYTES:,} bytes per part."
+        )
+    ratio = entry.file_size / max(entry.compress_size, 1)
+    if entry.file_size > RATIO_FLOOR_BYTES and ratio > MAX_COMPRESSION_RATIO:
+        raise DocumentTooLargeError(
+            f"The {kind}'s part {entry.filename!r} would expand {ratio:,.0f} times when "
+            f"unzipped, more than the {MAX_COMPRESSION_RATIO}x a real document reaches; it "
+            "looks like a zip bomb."
+        )
+
+
+def _inflate_counted(archive: zipfile.ZipFile, entry: zipfile.ZipInfo, kind: str) -> None:
+    """Inflate one member in chunks; a member longer than declared, or whose data does not
+    match its CRC, is corrupt (zipfile stops at the declared size and checks the CRC)."""
+    try:
+        with archive.open(entry) as member:
+            while member.read(_CHUNK):
+                pass
+    except PACKAGE_ERRORS as error:
+        raise CorruptDocumentError(
+            f"The {kind} is damaged: its part {entry.filename!r} does not match its ZIP "
+            f"directory ({type(error).__name__}: {error})."
+        ) from error

@@ -109,7 +109,15 @@ DEFAULT_LIMITS = ExtractionLimits()
 # hyphenated across lines with U+FFFE and returns TeX math glyphs as \x04, \x08, \x0c...
 # Plain text splits pages on form feeds before this runs.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-_TRAILING_SPACE_RE = re.compile(r"[ \t]+\n")
+# Anchored at the start of a run (the lookbehind): a run of a million spaces is scanned once,
+# not once from each of its positions.
+_TRAILING_SPACE_RE = re.compile(r"(?<![ \t])[ \t]+\n")
+# A character a reader sees: not whitespace, not a Unicode format character (category Cf:
+# soft hyphen, zero-width space/joiners, direction marks and isolates, word joiner, BOM).
+_VISIBLE_RE = re.compile(
+    r"[^\s\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f\u202a-\u202e"
+    r"\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
 
 
 def clean_text(text: str) -> str:
@@ -121,8 +129,9 @@ def clean_text(text: str) -> str:
 
 
 def has_text(text: str) -> bool:
-    """True when `text` holds at least one non-whitespace character."""
-    return bool(text.strip())
+    """True when `text` holds at least one character that is neither whitespace nor an
+    invisible format character (zero-width spaces and joiners, direction marks, BOM)."""
+    return bool(_VISIBLE_RE.search(text))
 
 
 class PageAccumulator:

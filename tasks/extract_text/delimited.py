@@ -17,14 +17,19 @@ from tasks.extract_text.common import (
     ExtractedText,
     ExtractionLimits,
     PageAccumulator,
+    current_deadline,
     require_text,
 )
-from tasks.shared.errors import DocumentTooLargeError
+from tasks.shared.errors import CorruptDocumentError, DocumentTooLargeError
 
 EXTRACTOR = "csv"
 KIND = "CSV file"
 MEDIA_TYPE_CSV = "text/csv"
 _SNIFF_CHARACTERS = 8192
+_FIELD_LIMIT_FLOOR = 128 * 1024  # the csv module's own default
+# Rows between checks of the extraction's deadline: a sheet of a million rows checks it 100
+# times, and a sparse one with huge gaps cannot run past it.
+_ROWS_PER_DEADLINE_CHECK = 10_000
 
 
 def extract(data: bytes, limits: ExtractionLimits) -> ExtractedText:
@@ -42,7 +47,17 @@ def extract(data: bytes, limits: ExtractionLimits) -> ExtractedText:
         )
     except csv.Error:
         dialect = csv.excel  # Detection saw consistent rows: the sample was just cut oddly.
-    lines = rows_text(csv.reader(io.StringIO(text), dialect), limits, KIND)
+    # A field may be as long as the document may be (the csv module stops at 128 KiB).
+    csv.field_size_limit(max(limits.max_characters, _FIELD_LIMIT_FLOOR))
+    try:
+        lines = rows_text(csv.reader(io.StringIO(text), dialect), limits, KIND)
+    except csv.Error as error:
+        if "field limit" in str(error):
+            raise DocumentTooLargeError(
+                f"A field of the {KIND} is longer than the limit of "
+                f"{limits.max_characters:,} characters."
+            ) from error
+        raise CorruptDocumentError(f"The {KIND} cannot be read: {error}.") from error
     pages = PageAccumulator(limits, KIND)
     pages.add("\n".join(lines))
     return require_text(ExtractedText(MEDIA_TYPE_CSV, pages.pages, EXTRACTOR, encoding), KIND)
@@ -60,7 +75,10 @@ def rows_text(
     """
     lines: list[str] = []
     characters = already
-    for row in rows:
+    deadline = current_deadline(limits)
+    for index, row in enumerate(rows):
+        if index % _ROWS_PER_DEADLINE_CHECK == 0:
+            deadline.check(kind, f"after {index:,} rows")
         cells = ["" if cell is None else " ".join(str(cell).split()) for cell in row]
         while cells and not cells[-1]:
             cells.pop()

@@ -78,11 +78,14 @@ _OLE_ERRORS: tuple[type[Exception], ...] = (OSError, ValueError, IndexError, str
 # possible (BOM, UTF-16/32 NUL pattern, else UTF-8 with replacement).
 _TEXT_PREFIX_BYTES = 8192
 # An HTML document opens with its doctype or one of the top elements, after an optional
-# XML declaration and comments (generators put banners there).
-_HTML_START_RE = re.compile(
-    r"\A\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
-    re.IGNORECASE | re.DOTALL,
-)
+# XML declaration and comments (generators put banners there). Each part is matched in
+# linear time: a comment's body cannot run on into the next comment (a lazy `.*?` could,
+# and then a run of banners that ends in no element is tried every way: exponential).
+_HTML_PREAMBLE_RE = re.compile(r"\s*(?:<\?xml[^>]*>\s*)?")
+_COMMENT_RE = re.compile(r"<!--(?:[^-]|-(?!->))*-->\s*")
+_HTML_ELEMENT_RE = re.compile(r"<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE)
+# How far banners may reach before the element that says "HTML".
+_HTML_BANNER_BYTES = 1024 * 1024
 # A mail message opens with a block of header fields; an mbox export adds a "From " line.
 _MBOX_FROM_RE = re.compile(r"\AFrom \S+")
 _HEADER_FIELD_RE = re.compile(r"([!-9;-~]+):")
@@ -160,7 +163,7 @@ def detect_kind(data: bytes) -> DocumentKind:
     if _has_late_pdf_header(data):
         return DocumentKind.PDF
     prefix = _text_prefix(data)
-    if _HTML_START_RE.match(prefix):
+    if _opens_as_html(prefix, data):
         return DocumentKind.HTML
     if _looks_like_mail(prefix, truncated=len(data) > _TEXT_PREFIX_BYTES):
         return DocumentKind.EMAIL
@@ -219,8 +222,22 @@ def _detect_ole(data: bytes) -> DocumentKind:
     )
 
 
-def _text_prefix(data: bytes) -> str:
-    head = data[:_TEXT_PREFIX_BYTES]
+def _opens_as_html(prefix: str, data: bytes) -> bool:
+    """Whether the text opens like an HTML document. Banners of comments may run past the
+    prefix: then up to `_HTML_BANNER_BYTES` are read."""
+    position = _HTML_PREAMBLE_RE.match(prefix).end()  # type: ignore[union-attr]
+    while (comment := _COMMENT_RE.match(prefix, position)) is not None:
+        position = comment.end()
+    if _HTML_ELEMENT_RE.match(prefix, position):
+        return True
+    banners_go_on = prefix.startswith("<!--", position) and len(data) > len(prefix)
+    if banners_go_on and len(prefix) < _HTML_BANNER_BYTES:
+        return _opens_as_html(_text_prefix(data, _HTML_BANNER_BYTES), data)
+    return False
+
+
+def _text_prefix(data: bytes, size: int = _TEXT_PREFIX_BYTES) -> str:
+    head = data[:size]
     marked = plain.bom_encoding(head)
     if marked is not None:
         encoding, length = marked

@@ -23,6 +23,7 @@ from tasks.extract_text.common import (
     require_text,
 )
 from tasks.shared.errors import (
+    CorruptDocumentError,
     EncryptedDocumentError,
     UnsupportedDocumentError,
 )
@@ -39,7 +40,16 @@ _ENCRYPTED_TYPES = frozenset(
 _OPAQUE_SIGNED = "signed-data"
 # Header values that the structured parser of policy.default cannot make sense of raise
 # from deep inside it; the raw value is shown instead.
-_HEADER_ERRORS: tuple[type[Exception], ...] = (MessageError, ValueError, IndexError, LookupError)
+_HEADER_ERRORS: tuple[type[Exception], ...] = (
+    MessageError,
+    ValueError,
+    IndexError,
+    LookupError,
+    RecursionError,  # comments nested in comments, thousands deep
+)
+# A header value longer than this is shown raw and cut: the structured parser takes minutes
+# and gigabytes over a To: line of a hundred thousand addresses.
+_LONG_HEADER_CHARACTERS = 8192
 
 
 def extract(data: bytes, limits: ExtractionLimits) -> ExtractedText:
@@ -53,13 +63,20 @@ def extract(data: bytes, limits: ExtractionLimits) -> ExtractedText:
     """
     if data.startswith(b"From "):
         data = data.partition(b"\n")[2]  # The mbox separator line is not a header.
-    message = BytesParser(policy=policy.default).parsebytes(data)
-    _refuse_encrypted(message)
-    blocks = [_headers_text(message)]
-    body = _body(message)
-    if body is not None:
-        blocks.append(_part_text(body))
-    attachments = _attachment_names(message, body)
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(data)
+        _refuse_encrypted(message)
+        blocks = [_headers_text(message)]
+        body = _body(message)
+        if body is not None:
+            blocks.append(_part_text(body))
+        attachments = _attachment_names(message, body)
+    except RecursionError as error:
+        # The parser and walk() descend one level per attached message or multipart.
+        raise CorruptDocumentError(
+            "The e-mail is nested too deeply to read (messages or multiparts inside each "
+            "other, hundreds of levels deep)."
+        ) from error
     if attachments:
         blocks.append("Attachments: " + ", ".join(attachments))
     pages = PageAccumulator(limits, KIND)
@@ -93,12 +110,14 @@ def _headers_text(message: Message) -> str:
 
 
 def _header(message: Message, name: str) -> str:
+    raw = [value for key, value in message.raw_items() if key.lower() == name.lower()]
+    if raw and len(raw[0]) > _LONG_HEADER_CHARACTERS:
+        return " ".join(raw[0][:_LONG_HEADER_CHARACTERS].split()) + " …"
     try:
         value = message.get(name)
         text = "" if value is None else str(value)
     except _HEADER_ERRORS:
         # Fall back to the undecoded value as it stands in the message.
-        raw = [value for key, value in message.raw_items() if key.lower() == name.lower()]
         text = raw[0] if raw else ""
     return " ".join(text.split())
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections import Counter
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -136,7 +137,14 @@ def decode(data: bytes) -> tuple[str, str]:
     if plain.sniff_utf16_32(data) is None:
         declared = declared_charset(data[:_PRESCAN_BYTES])
         if declared is not None:
-            # A wrong declaration is common; replacing keeps the rest of the page readable.
+            # A wrong declaration is common. Bytes beyond ASCII that are valid UTF-8 are
+            # UTF-8 (legacy text almost never is); otherwise the declaration holds, and
+            # replacing what it cannot decode keeps the rest of the page readable.
+            if not data.isascii():
+                try:
+                    return data.decode("utf-8"), "utf-8"
+                except UnicodeDecodeError:
+                    pass
             return data.decode(declared, errors="replace"), declared
     return plain.decode(data)
 
@@ -175,8 +183,11 @@ class _TextParser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self._out: list[str] = []
         self._tables: list[_Table] = []
-        # Open elements of an invisible subtree, its root first; empty while visible.
+        # Open elements of an invisible subtree, its root first; empty while visible. The
+        # counts say at once whether an end tag closes one of them (a run of unmatched end
+        # tags inside a deep hidden subtree would otherwise search it each time).
         self._skipped: list[str] = []
+        self._skipped_count: Counter[str] = Counter()
         self._preformatted = 0
         # Newlines owed before the next text: 1 ends a line, 2 a paragraph. Owing rather
         # than writing keeps nested blocks (<div><p>) from piling up blank lines.
@@ -186,12 +197,13 @@ class _TextParser(HTMLParser):
         if self._skipped:
             if tag == "body" and self._skipped[0] == "head":
                 self._skipped.clear()  # A head left open ends where the body starts.
+                self._skipped_count.clear()
             elif tag not in _VOID:
-                self._skipped.append(tag)
+                self._skip(tag)
             return
         if tag in _INVISIBLE or tag == "ix:header" or _hidden(attrs):
             if tag not in _VOID:
-                self._skipped.append(tag)
+                self._skip(tag)
             return
         if tag == "table":
             self._break(2)
@@ -214,9 +226,11 @@ class _TextParser(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if self._skipped:
-            if tag in self._skipped:
+            if self._skipped_count[tag]:
                 # Close everything opened since: end tags of unclosed children are optional.
-                del self._skipped[len(self._skipped) - 1 - self._skipped[::-1].index(tag) :]
+                while (closed := self._skipped.pop()) != tag:
+                    self._skipped_count[closed] -= 1
+                self._skipped_count[tag] -= 1
             return
         if tag == "tr" and self._tables:
             self._end_row()
@@ -234,6 +248,10 @@ class _TextParser(HTMLParser):
         if self._skipped:
             return
         self._write(data if self._preformatted else _SPACES_RE.sub(" ", data))
+
+    def _skip(self, tag: str) -> None:
+        self._skipped.append(tag)
+        self._skipped_count[tag] += 1
 
     def text(self) -> str:
         """The text read so far, lines trimmed, at most one blank line in a row."""

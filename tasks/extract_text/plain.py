@@ -53,6 +53,13 @@ _SUSPICIOUS_ALLOWANCE = 8
 _TIE_PREFERENCE: tuple[str, ...] = ("cp1252", "iso8859-2")
 _CHAOS_TIE = 0.005
 _COHERENCE_TIE = 0.05
+# Windows-1252's curly quotes, dashes, ellipsis, euro, trade mark and angle quotes.
+_C1_BYTES = tuple(bytes([b]) for b in range(0x80, 0xA0))
+_CP1252_PUNCTUATION = tuple(
+    bytes([b])
+    for b in (0x80, 0x82, 0x84, 0x85, 0x8B, 0x91, 0x92, 0x93, 0x94, 0x96, 0x97, 0x99, 0x9B)
+)
+_CP1252_PUNCTUATION_SHARE = 0.8
 # Code pages of nearly extinct use (Esperanto/Maltese, Celtic) that tie with ISO-8859-1 on
 # Nordic text and would otherwise win.
 _EXCLUDED_CODECS = ["iso8859_3", "iso8859_14"]
@@ -134,6 +141,11 @@ def _decode_any(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass  # Not UTF-8: guess a legacy encoding.
+    if _windows_punctuation(data):
+        try:
+            return data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            pass
     match = _best_legacy_match(data)
     if match is None:
         raise UnsupportedDocumentError(
@@ -163,6 +175,17 @@ def sniff_utf16_32(data: bytes) -> str | None:
         if odd > _NUL_PATTERN_SHARE and even < _NUL_NOISE_SHARE:
             return "utf-16-le"
     return None
+
+
+def _windows_punctuation(data: bytes) -> bool:
+    """Whether the bytes 0x80-0x9F in `data` are mostly Windows-1252's typographic
+    punctuation (curly quotes, dashes, ellipsis, euro): Word and Outlook's text, which the
+    statistical guess otherwise gives to a Baltic or DOS code page with the same letters."""
+    c1 = sum(data.count(byte) for byte in _C1_BYTES)
+    if not c1:
+        return False
+    punctuation = sum(data.count(byte) for byte in _CP1252_PUNCTUATION)
+    return punctuation / c1 >= _CP1252_PUNCTUATION_SHARE
 
 
 def _best_legacy_match(data: bytes) -> CharsetMatch | None:

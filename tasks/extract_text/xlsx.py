@@ -59,6 +59,10 @@ def extract(data: bytes, limits: ExtractionLimits) -> ExtractedText:
             sheets = workbook.worksheets
             pages.check_page_count(len(sheets))
             for sheet in sheets:
+                # The sheet's declared dimension may span the whole grid (A1:XFD1048576)
+                # around a few cells: read-only mode would pad every row to it. Forgetting
+                # it makes openpyxl read only the cells the sheet has.
+                sheet.reset_dimensions()
                 rows = _values(sheet.iter_rows(values_only=True))
                 lines = rows_text(rows, limits, KIND, already=pages.characters)
                 pages.add("\n".join([sheet.title, *lines]) if lines else "")
