@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,20 +27,52 @@ class InputFile:
 
 
 def expand_paths(paths: Sequence[str]) -> list[InputFile]:
-    """Files in argument order; a directory stands for every file below it, sorted."""
+    """Files in argument order; a directory stands for every file below it, sorted.
+
+    Inside a directory, a symbolic link is followed only where it stays inside it: a link
+    to a file or folder elsewhere is skipped, so a folder cannot make the run read (and
+    upload) files its owner did not put there. A file named on the command line is read
+    wherever it is.
+    """
     files: list[InputFile] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                files.append(InputFile(child, child.relative_to(path).as_posix()))
+            root = path.resolve()
+            for child in sorted(p for p in _walk(path, root) if p.is_file()):
+                files.append(InputFile(child, upload_key(child.relative_to(path).as_posix())))
         elif path.is_file():
-            files.append(InputFile(path, path.name))
+            files.append(InputFile(path, upload_key(path.name)))
         else:
             raise UsageError(f"no such file or directory: {raw}")
     if not files:
         raise UsageError("no input files")
     return files
+
+
+def _walk(folder: Path, root: Path) -> Iterator[Path]:
+    """Every path below `folder` that resolves inside `root` (links pointing out skipped,
+    and a link to a folder above is not walked again)."""
+    for child in folder.iterdir():
+        if child.is_symlink() and root not in child.resolve().parents:
+            continue
+        yield child
+        if child.is_dir() and not child.is_symlink():
+            yield from _walk(child, root)
+
+
+# S3 keys hold at most 1,024 bytes of UTF-8; the pipeline adds its incoming/ prefix.
+MAX_KEY_BYTES = 1024 - len("incoming/")
+
+
+def upload_key(relative: str) -> str:
+    """The key a file is uploaded under: its path below the argument, or, when that is
+    longer than S3 allows, a short hash of the path and then as much of its end as fits."""
+    if len(relative.encode()) <= MAX_KEY_BYTES:
+        return relative
+    digest = hashlib.sha256(relative.encode()).hexdigest()[:12]
+    tail = relative.encode()[-(MAX_KEY_BYTES - len(digest) - 1) :].decode("utf-8", "ignore")
+    return f"{digest}/{tail.lstrip('/')}"
 
 
 # How `run` reports documents it stopped waiting for (JSON status TIMED_OUT).
