@@ -467,7 +467,8 @@ class LocalEngine:
             invoked_function_arn=function,
         )
         package = context.function_name.removeprefix("docpipe-").replace("-", "_")
-        fault = self.faults.draw(package) if self.faults is not None else None
+        faults = self.faults
+        fault = faults.draw(package, payload.decode(errors="replace")) if faults else None
         if fault is not None:
             return self._faulted(fault, context)
         try:

@@ -10,6 +10,8 @@ the environment when the engine starts (README: Fault injection):
   timeout (it waits the timeout on the engine's scaled clock, then `Lambda.Unknown`);
 - `DOCPIPE_FAULT_TASKS`: which functions, by package (`extract_text,summarize_text`);
   all of the state machine's tasks when unset;
+- `DOCPIPE_FAULT_MATCH`: only invocations whose event contains this text (a file name:
+  the one document that hangs or crashes while the others go through);
 - `DOCPIPE_FAULT_SEED`: seed of the draws, for runs that repeat.
 """
 
@@ -59,6 +61,7 @@ class TaskFaults:
     timeout_rate: float = 0.0
     tasks: frozenset[str] = frozenset(task.package for task in TASK_FUNCTIONS)
     seed: int | None = None
+    match: str = ""  # only events that contain this text
     _rng: random.Random = field(init=False, repr=False, compare=False)
     _lock: threading.Lock = field(
         init=False, repr=False, compare=False, default_factory=threading.Lock
@@ -88,14 +91,17 @@ class TaskFaults:
             timeout_rate=_rate(env, "DOCPIPE_FAULT_TIMEOUT_RATE"),
             tasks=frozenset(names or known),
             seed=seed,
+            match=env.get("DOCPIPE_FAULT_MATCH", ""),
         )
         if faults.crash_rate + faults.timeout_rate > 1.0:
             raise FaultConfigError("DOCPIPE_FAULT_CRASH_RATE + DOCPIPE_FAULT_TIMEOUT_RATE > 1")
         return faults
 
-    def draw(self, task: str) -> Fault | None:
-        """The fault of one invocation of `task` (by package), if any."""
+    def draw(self, task: str, event: str = "") -> Fault | None:
+        """The fault of one invocation of `task` (by package) with `event`, if any."""
         if task not in self.tasks or not (self.crash_rate or self.timeout_rate):
+            return None
+        if self.match and self.match not in event:
             return None
         with self._lock:
             roll = self._rng.random()
