@@ -120,13 +120,15 @@ class StateFault:
     `InternalServerError` for DynamoDB, `InternalError` or `RequestThrottled` for SQS): the
     interpreter names it as Step Functions does (`SNS.InternalErrorException`,
     `DynamoDB.InternalServerErrorException`, `SQS.AmazonSQSException`). The first `times`
-    calls of the state in each execution fail (every call when None).
+    calls of the state in each execution fail (every call when None), or, with `rate`, each
+    call fails with that probability (drawn from the seeded ServiceFaults).
     """
 
     state: str
     error: str
     times: int | None = None
     status: int = 500
+    rate: float | None = None
 
 
 class ServiceFaults:
@@ -136,10 +138,11 @@ class ServiceFaults:
     list of `State Name=ErrorCode` or `State Name=ErrorCode*N` (the first N calls).
     """
 
-    def __init__(self, faults: Sequence[StateFault] = ()) -> None:
+    def __init__(self, faults: Sequence[StateFault] = (), seed: int | None = None) -> None:
         self._faults = {fault.state: fault for fault in faults}
         self._calls: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
+        self._rng = random.Random(seed)
         self.injected: list[tuple[str, str, str]] = []  # (execution, state, error) in order
 
     def __bool__(self) -> bool:
@@ -169,7 +172,10 @@ class ServiceFaults:
         with self._lock:
             calls = self._calls.get((execution, state), 0)
             self._calls[execution, state] = calls + 1
-            if fault.times is not None and calls >= fault.times:
+            if fault.rate is not None:
+                if self._rng.random() >= fault.rate:
+                    return None
+            elif fault.times is not None and calls >= fault.times:
                 return None
             self.injected.append((execution, state, fault.error))
         return fault

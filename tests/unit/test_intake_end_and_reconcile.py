@@ -417,23 +417,23 @@ def test_the_reconciler_frees_old_leases_of_executions_that_are_not_running(
     )
 
 
-def test_a_young_lease_marked_released_is_freed_once_its_execution_has_ended(
-    tables: Tables,
-) -> None:
-    # Given two leases taken a moment ago and marked released: one execution ended, one not
-    young = clock.iso(NOW - timedelta(seconds=5))
-    for name in ("ended-execution", "ending-execution"):
-        tables.semaphore.acquire(name, 8, young)
-        tables.semaphore.mark_released(name, clock.iso(NOW))
+def test_a_lease_marked_released_counts_from_its_release(tables: Tables) -> None:
+    # Given leases taken long ago and marked released: two a moment ago, one long ago
+    for name in ("just-ended", "still-ending", "ended-long-ago"):
+        tables.semaphore.acquire(name, 8, OLD)
+    tables.semaphore.mark_released("just-ended", clock.iso(NOW - timedelta(seconds=5)))
+    tables.semaphore.mark_released("still-ending", clock.iso(NOW - timedelta(seconds=5)))
+    tables.semaphore.mark_released("ended-long-ago", OLD)
     sfn = FakeStepFunctions(
-        statuses={"ended-execution": "SUCCEEDED", "ending-execution": "RUNNING"}
+        statuses={"just-ended": "SUCCEEDED", "still-ending": "RUNNING", "ended-long-ago": "FAILED"}
     )
 
-    # When the reconciler sweeps, the grace does not apply: both executions had started
+    # When the reconciler sweeps, the status-change handler has the first chance at the
+    # recent ones: only the lease released long ago, whose execution ended, is freed
     result = sweep(tables, sfn)
 
-    assert result.released == ["ended-execution"]
-    assert list(tables.semaphore.leases()) == ["ending-execution"]
+    assert result.released == ["ended-long-ago"]
+    assert sorted(tables.semaphore.leases()) == ["just-ended", "still-ending"]
 
 
 def test_a_lease_exactly_as_old_as_the_grace_is_checked(tables: Tables) -> None:
