@@ -109,6 +109,7 @@ def test_two_hundred_documents_under_random_faults_are_all_accounted_for(
         injected = Counter(state for _, state, _ in services.injected)
 
     statuses = Counter(r["status"]["S"] if r else "MISSING" for r in records)
+    print(f"records {dict(statuses)}; injected {dict(injected)}; letters {len(letters)}")
     # Faults were injected for real, in every place listed
     assert len(injected) >= 5, injected
     assert sum(injected.values()) >= 50
