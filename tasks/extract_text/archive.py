@@ -15,8 +15,6 @@ import zlib
 
 from tasks.shared.errors import CorruptDocumentError, DocumentTooLargeError
 
-# A real DOCX of 50 MB holds a few hundred MB of XML at most; a zip bomb claims gigabytes.
-MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 # Office XML compresses 5-20x; beyond 100x the archive is built to expand, not to be read.
 MAX_COMPRESSION_RATIO = 100
 # Below this the ratio does not matter: a tiny, very repetitive document is harmless.
@@ -67,7 +65,9 @@ def open_zip(data: bytes, kind: str) -> zipfile.ZipFile:
         ) from error
 
 
-def check_expansion(archive: zipfile.ZipFile, compressed_bytes: int, kind: str) -> None:
+def check_expansion(
+    archive: zipfile.ZipFile, compressed_bytes: int, kind: str, max_unzipped_bytes: int
+) -> None:
     """Raise `DocumentTooLargeError` if the archive would expand to an unreasonable size.
 
     Uses the sizes the ZIP directory declares, so nothing is decompressed. A directory that
@@ -81,10 +81,10 @@ def check_expansion(archive: zipfile.ZipFile, compressed_bytes: int, kind: str) 
             f"the limit is {MAX_ENTRIES:,}."
         )
     declared = sum(entry.file_size for entry in entries)
-    if declared > MAX_UNCOMPRESSED_BYTES:
+    if declared > max_unzipped_bytes:
         raise DocumentTooLargeError(
             f"The {kind} would expand to {declared:,} bytes when unzipped; "
-            f"the limit is {MAX_UNCOMPRESSED_BYTES:,} bytes."
+            f"the limit is {max_unzipped_bytes:,} bytes."
         )
     ratio = declared / max(compressed_bytes, 1)
     if declared > RATIO_FLOOR_BYTES and ratio > MAX_COMPRESSION_RATIO:

@@ -35,6 +35,8 @@ class ExtractionLimits:
     max_pages: int = 2000
     max_characters: int = 20_000_000
     max_seconds: float = 240.0
+    max_unzipped_bytes: int = 200 * 1024 * 1024  # a ZIP container's parts, all together
+    max_cells: int = 5_000_000  # spreadsheet and CSV cells, empty ones inside rows included
 
 
 class Deadline:

@@ -76,10 +76,17 @@ def rows_text(
     lines: list[str] = []
     characters = already
     deadline = current_deadline(limits)
+    counted = 0
     for index, row in enumerate(rows):
         if index % _ROWS_PER_DEADLINE_CHECK == 0:
             deadline.check(kind, f"after {index:,} rows")
         cells = ["" if cell is None else " ".join(str(cell).split()) for cell in row]
+        counted += len(cells)
+        if counted > limits.max_cells:
+            raise DocumentTooLargeError(
+                f"The {kind} has more than the limit of {limits.max_cells:,} cells "
+                f"(reached by row {index + 1:,})."
+            )
         while cells and not cells[-1]:
             cells.pop()
         if not cells:

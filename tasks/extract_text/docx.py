@@ -78,7 +78,7 @@ def extract(data: bytes, limits: ExtractionLimits) -> ExtractedText:
         EmptyDocumentError: no text.
     """
     with open_zip(data, KIND) as archive:
-        check_expansion(archive, len(data), KIND)
+        check_expansion(archive, len(data), KIND, limits.max_unzipped_bytes)
     document = _open_document(data)
     try:
         builder = _Builder(_HeaderFooterText(document))

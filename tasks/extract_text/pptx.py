@@ -54,7 +54,7 @@ def extract(data: bytes, limits: ExtractionLimits) -> ExtractedText:
         EmptyDocumentError: no slide has any text.
     """
     with open_zip(data, KIND) as archive:
-        check_expansion(archive, len(data), KIND)
+        check_expansion(archive, len(data), KIND, limits.max_unzipped_bytes)
     pages = PageAccumulator(limits, KIND)
     try:
         slides = list(Presentation(io.BytesIO(data)).slides)

@@ -30,6 +30,8 @@ def configured_limits(settings: Settings) -> ExtractionLimits:
         max_pages=settings.max_pages,
         max_characters=settings.max_characters,
         max_seconds=settings.max_extract_seconds,
+        max_unzipped_bytes=settings.max_unzipped_bytes,
+        max_cells=settings.max_cells,
     )
 
 

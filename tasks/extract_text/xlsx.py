@@ -51,7 +51,7 @@ def extract(data: bytes, limits: ExtractionLimits) -> ExtractedText:
         EmptyDocumentError: no cell has any text.
     """
     with open_zip(data, KIND) as archive:
-        check_expansion(archive, len(data), KIND)
+        check_expansion(archive, len(data), KIND, limits.max_unzipped_bytes)
     pages = PageAccumulator(limits, KIND)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)

@@ -62,6 +62,8 @@ class Settings:
     max_characters: int
     max_extract_seconds: float
     max_extract_memory_mb: int
+    max_unzipped_bytes: int
+    max_cells: int
     max_document_tokens: int
     budget_model_id: str
     ocr: str
@@ -96,6 +98,8 @@ class Settings:
             # What the extraction's child process may add to its address space (Extract
             # Text has 1,024 MB: this leaves room for the task and the document itself).
             max_extract_memory_mb=_positive("DOCPIPE_MAX_EXTRACT_MEMORY_MB", 640),
+            max_unzipped_bytes=_positive("DOCPIPE_MAX_UNZIPPED_BYTES", 200 * 1024 * 1024),
+            max_cells=_positive("DOCPIPE_MAX_CELLS", 5_000_000),
             max_document_tokens=_int("DOCPIPE_MAX_DOCUMENT_TOKENS", 1_500_000),
             budget_model_id=os.environ.get("DOCPIPE_BUDGET_MODEL_ID", ""),
             ocr=_choice("DOCPIPE_OCR", "textract", OCR_MODES),
