@@ -956,7 +956,7 @@ def test_context_sets_the_limits_and_the_model_concurrency(configured: Json) -> 
         assert reserved == (3 if task.package in MODEL_TASKS else None)
 
 
-def test_timed_out_and_aborted_executions_reach_the_dead_letter_queue(
+def test_executions_that_end_without_their_dead_letter_reach_the_dead_letter_queue(
     template: Template, resources: Json
 ) -> None:
     machine_id, _ = only(template.find_resources("AWS::StepFunctions::StateMachine"))
@@ -971,7 +971,12 @@ def test_timed_out_and_aborted_executions_reach_the_dead_letter_queue(
     [rule] = rules
     pattern = rule["Properties"]["EventPattern"]
     assert pattern["detail-type"] == ["Step Functions Execution Status Change"]
-    assert pattern["detail"]["status"] == ["TIMED_OUT", "ABORTED"]
+    # Timed out or aborted (the failure path never ran), or failed because the queue
+    # refused the dead letter itself
+    assert pattern["detail"]["$or"] == [
+        {"status": ["TIMED_OUT", "ABORTED"]},
+        {"status": ["FAILED"], "error": ["DeadLetterUndelivered"]},
+    ]
     assert pattern["detail"]["stateMachineArn"] == [{"Ref": machine_id}]
     [target] = rule["Properties"]["Targets"]
     queue_id = target["Arn"]["Fn::GetAtt"][0]
