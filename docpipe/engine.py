@@ -86,6 +86,10 @@ DEFAULT_MAX_CONCURRENT_DOCUMENTS = 4
 OFFLINE_ADMISSION_RETRY_SECONDS = 1
 OFFLINE_ADMISSION_MAX_DELAY_SECONDS = 8
 
+# How long an ending engine waits for the handlers still running (each is bounded: the
+# extraction by its deadline, the model calls by their timeouts).
+INVOCATION_DRAIN_SECONDS = 300.0
+
 # Step Functions refuses state payloads above 256 KiB; the dispatcher enforces it offline so
 # a task that puts text into the state fails here as it would on AWS.
 MAX_STATE_BYTES = 256 * 1024
@@ -191,6 +195,10 @@ class LocalEngine:
         self._ended: set[str] = set()  # executions whose status-change event is published
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        # Handler invocations in progress: the engine ends only after they have (a thread
+        # left inside a native library at interpreter exit aborts the process).
+        self._invocations = 0
+        self._invocations_done = threading.Condition(self._lock)
         self._reconciler: threading.Thread | None = None
         self.event_source: SqsEventSource | None = None
         self.state_machine_arn = STATE_MACHINE_ARN
@@ -293,6 +301,7 @@ class LocalEngine:
         from tasks.extract_text.sandbox import stop_extractions
 
         stop_extractions()
+        self._wait_for_invocations(INVOCATION_DRAIN_SECONDS)
         if self._async_invocations is not None:
             self._async_invocations.shutdown(wait=True)
             self._async_invocations = None
@@ -466,6 +475,18 @@ class LocalEngine:
             timeout_seconds=timeout,
             invoked_function_arn=function,
         )
+        with self._lock:
+            self._invocations += 1
+        try:
+            return self._invoke_handler(handler, payload, context)
+        finally:
+            with self._invocations_done:
+                self._invocations -= 1
+                self._invocations_done.notify_all()
+
+    def _invoke_handler(
+        self, handler: Callable[..., Any], payload: bytes, context: LocalLambdaContext
+    ) -> dict[str, Any]:
         package = context.function_name.removeprefix("docpipe-").replace("-", "_")
         faults = self.faults
         fault = faults.draw(package, payload.decode(errors="replace")) if faults else None
@@ -498,6 +519,14 @@ class LocalEngine:
         """The injected AWS error of a service-integration call of `state`, if any."""
         fault = self.service_faults.draw(execution, state) if self.service_faults else None
         return (fault.error, fault.status) if fault is not None else None
+
+    def _wait_for_invocations(self, timeout: float) -> None:
+        """Wait until no handler runs: an execution stopped (or failed in a Map) leaves its
+        other tasks running in their threads until they return."""
+        deadline = time.monotonic() + timeout
+        with self._invocations_done:
+            while self._invocations and (left := deadline - time.monotonic()) > 0:
+                self._invocations_done.wait(left)
 
     def _faulted(self, fault: Fault, context: LocalLambdaContext) -> dict[str, Any]:
         """An injected crash or timeout, answered as Step Functions sees it on AWS."""
