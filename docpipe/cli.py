@@ -1,4 +1,5 @@
-"""The `docpipe` command line: `run`, `demo` and `extract` (see README and DESIGN.md)."""
+"""The `docpipe` command line: `run`, `demo`, `extract`, and `trace` and `results`, which
+read what earlier runs left in the state directory (see README and DESIGN.md)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from docpipe.engine import EngineError, LocalEngine
-from docpipe.runner import InputFile, UsageError, expand_paths, run_files
+from docpipe.runner import InputFile, UsageError, expand_paths, keep_state, run_files
+from docpipe.state import StateDirectory
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -44,6 +46,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     extract.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
     extract.add_argument("--json", action="store_true", help="print one JSON array")
+    trace = commands.add_parser(
+        "trace", help="show an execution's states, retries, inputs and outputs (of a past run)"
+    )
+    trace.add_argument(
+        "target", metavar="TARGET", help="execution name or ARN, document id, or a file run before"
+    )
+    trace.add_argument("--json", action="store_true", help="print one JSON object")
+    trace.add_argument("--full", action="store_true", help="whole inputs and outputs")
+    results = commands.add_parser("results", help="the documents processed so far")
+    results.add_argument("--json", action="store_true", help="print one JSON array")
     return parser
 
 
@@ -95,10 +107,15 @@ def _run(
         _stdout_to_stderr(as_json),
         LocalEngine(extra_env=extra_env, max_concurrent_documents=concurrency) as engine,
     ):
-        return run_files(engine, files, timeout=timeout)
+        results = run_files(engine, files, timeout=timeout)
+        # What later commands (trace, results) read, in the state directory
+        state = StateDirectory()
+        keep_state(engine, state)
+        state.save_run(results)
+        return results
 
 
-def _print_json(results: Sequence[dict[str, Any]]) -> None:
+def _print_json(results: Any) -> None:
     json.dump(results, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
 
@@ -170,12 +187,46 @@ def _extract(files: list[InputFile], *, as_json: bool) -> int:
     return EXIT_FAILED if any(r["error"] for r in results) else EXIT_OK
 
 
+def _trace(target: str, *, as_json: bool, full: bool) -> int:
+    from docpipe.state import OfflineStepFunctions
+    from docpipe.trace import render, trace
+
+    state = StateDirectory()
+    arn = state.resolve(target)
+    if arn is None:
+        raise UsageError(
+            f"no execution for {target!r} in {state.root}/ (an execution name or ARN, a "
+            "document id, or a file run before with `docpipe run`)"
+        )
+    traced = trace(OfflineStepFunctions(state), arn, full=full)
+    if as_json:
+        _print_json(traced)
+    else:
+        print(render(traced))
+    return EXIT_OK
+
+
+def _results(*, as_json: bool) -> int:
+    from docpipe.results import processed, render
+
+    documents = processed(StateDirectory())
+    if as_json:
+        _print_json(documents)
+    else:
+        print(render(documents))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `docpipe` command; returns the exit code."""
     args = _parser().parse_args(argv)
     try:
         if args.command == "demo":
             return _demo(args.json)
+        if args.command == "trace":
+            return _trace(args.target, as_json=args.json, full=args.full)
+        if args.command == "results":
+            return _results(as_json=args.json)
         files = expand_paths(args.paths)
         if args.command == "extract":
             return _extract(files, as_json=args.json)

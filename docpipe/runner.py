@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from docpipe.engine import ExecutionOutcome, LocalEngine, Upload, WaitTimeout
+from docpipe.engine import BUCKET, TABLE, ExecutionOutcome, LocalEngine, Upload, WaitTimeout
+from docpipe.state import StateDirectory
 from tasks.shared.execution_names import STOPPED_ERRORS
 
 
@@ -180,3 +181,38 @@ def run_files(
         result_of(engine, file, uploads[index], outcome_of(index))
         for index, file in enumerate(files)
     ]
+
+
+def keep_state(engine: LocalEngine, state: StateDirectory) -> None:
+    """Write the engine's account to the state directory (docpipe/state.py): every
+    execution with its history, every record, the objects, dead letters and notifications.
+    The queues are drained: the account ends with the run."""
+    sfn = engine.client("stepfunctions")
+    token: str | None = None
+    while True:
+        page = sfn.list_executions(
+            stateMachineArn=engine.state_machine_arn,
+            maxResults=1000,
+            **({"nextToken": token} if token else {}),
+        )
+        for listed in page["executions"]:
+            arn = listed["executionArn"]
+            described = sfn.describe_execution(executionArn=arn)
+            described.pop("ResponseMetadata", None)
+            state.save_execution(described, engine.history(arn))
+        token = page.get("nextToken")
+        if not token:
+            break
+    dynamodb = engine.client("dynamodb")
+    for page in dynamodb.get_paginator("scan").paginate(TableName=TABLE):
+        for item in page["Items"]:
+            state.save_record(item)
+    s3 = engine.client("s3")
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
+        for listed in page.get("Contents", []):
+            body = s3.get_object(Bucket=BUCKET, Key=listed["Key"])["Body"].read()
+            state.save_object(BUCKET, listed["Key"], body)
+    for letter in engine.dead_letters():
+        state.save_dead_letter(letter["body"], letter["attributes"])
+    for notification in engine.notifications():
+        state.save_notification(notification)
