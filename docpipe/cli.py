@@ -56,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     trace.add_argument("--full", action="store_true", help="whole inputs and outputs")
     results = commands.add_parser("results", help="the documents processed so far")
     results.add_argument("--json", action="store_true", help="print one JSON array")
+    dlq = commands.add_parser("dlq", help="list, show and replay dead letters of earlier runs")
+    dlq.add_argument("action", choices=["list", "show", "replay"])
+    dlq.add_argument("letter", nargs="?", metavar="ID", help="a dead letter's id (dlq list)")
+    dlq.add_argument("--all", action="store_true", help="replay every dead letter")
+    dlq.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
 
@@ -217,6 +222,43 @@ def _results(*, as_json: bool) -> int:
     return EXIT_OK
 
 
+def _dlq(action: str, letter_id: str | None, *, every: bool, as_json: bool) -> int:
+    from docpipe import dead_letters
+
+    state = StateDirectory()
+    letters = state.dead_letters()
+    if action == "list":
+        listed = [dead_letters.summary(letter) for letter in letters]
+        if as_json:
+            _print_json(listed)
+        elif not listed:
+            print(f"No dead letters in {state.root}/.")
+        for entry in [] if as_json else listed:
+            print(f"{entry['id']}  {entry['kind']:<13} {entry['error']:<28} {entry['key']}")
+        return EXIT_OK
+    chosen = (
+        letters if every and action == "replay" else [dl for dl in letters if dl.id == letter_id]
+    )
+    if not chosen:
+        raise UsageError(
+            f"no dead letter {letter_id!r} in {state.root}/ (see `docpipe dlq list`)"
+            if letter_id
+            else "name a dead letter's ID, or --all (replay only)"
+        )
+    if action == "show":
+        _print_json(
+            {"id": chosen[0].id, "body": chosen[0].body, "attributes": chosen[0].attributes}
+        )
+        return EXIT_OK
+    outcomes = dead_letters.replay(state, chosen)
+    if as_json:
+        _print_json(outcomes)
+    for outcome in [] if as_json else outcomes:
+        print(f"{outcome['id']}  {outcome.get('status', 'not replayed')}  {outcome['key']}")
+    replayed = all(o.get("status") in ("SUCCEEDED", "PUBLISHED") for o in outcomes)
+    return EXIT_OK if replayed else EXIT_FAILED
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `docpipe` command; returns the exit code."""
     args = _parser().parse_args(argv)
@@ -227,6 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _trace(args.target, as_json=args.json, full=args.full)
         if args.command == "results":
             return _results(as_json=args.json)
+        if args.command == "dlq":
+            return _dlq(args.action, args.letter, every=args.all, as_json=args.json)
         files = expand_paths(args.paths)
         if args.command == "extract":
             return _extract(files, as_json=args.json)

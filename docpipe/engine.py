@@ -76,6 +76,7 @@ STATE_MACHINE_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{STATE_MACH
 LEASE_TABLE = "docpipe-leases"
 INTAKE_QUEUE = "docpipe-intake"
 INTAKE_DLQ = "docpipe-intake-dlq"
+UPLOAD_RULE = "docpipe-document-uploaded"
 EXECUTION_ENDED_RULE = "docpipe-execution-ended"
 EXECUTION_STOPPED_RULE = "docpipe-execution-stopped"
 
@@ -416,7 +417,7 @@ class LocalEngine:
         events = self.client("events")
         rules = (
             (
-                "docpipe-document-uploaded",
+                UPLOAD_RULE,
                 trigger_pattern(BUCKET, INCOMING_PREFIX),
                 self.intake_arn,
             ),
@@ -643,6 +644,11 @@ class LocalEngine:
         version = response["VersionId"]
         arn = self.execution_arn(execution_name(BUCKET, key, version))
         return Upload(path, key, version, response["ETag"].strip('"'), arn)
+
+    def restore_object(self, key: str, data: bytes, version_id: str) -> None:
+        """Put an object back as an earlier run had it, under its own version id, without
+        an upload event (a replay sends its event through the intake itself)."""
+        moto_patches.restore_object(ACCOUNT, BUCKET, key, data, version_id)
 
     def semaphore(self) -> Semaphore:
         """The cap's leases, as the intake functions see them."""

@@ -433,3 +433,17 @@ def patched(
     finally:
         for owner, name, original in originals:
             setattr(owner, name, original)
+
+
+def restore_object(account: str, bucket: str, key: str, data: bytes, version_id: str) -> None:
+    """Put an object back as an earlier run had it: under its own version id and without an
+    upload event.
+
+    S3 (and moto) choose version ids; a document restored from the state directory must keep
+    its own, since its document id and execution name derive from it (a replay reads the
+    version its dead letter names). moto's backend `put_object` can skip the notification,
+    and a version's id is its FakeKey's `_version_id` attribute (moto 5.2.5).
+    """
+    backend = s3_backends[account]["global"]
+    stored = backend.put_object(bucket, key, data, disable_notification=True)
+    stored._version_id = version_id

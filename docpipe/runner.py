@@ -210,8 +210,8 @@ def keep_state(engine: LocalEngine, state: StateDirectory) -> None:
     s3 = engine.client("s3")
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
         for listed in page.get("Contents", []):
-            body = s3.get_object(Bucket=BUCKET, Key=listed["Key"])["Body"].read()
-            state.save_object(BUCKET, listed["Key"], body)
+            got = s3.get_object(Bucket=BUCKET, Key=listed["Key"])
+            state.save_object(BUCKET, listed["Key"], got["Body"].read(), got.get("VersionId"))
     for letter in engine.dead_letters():
         state.save_dead_letter(letter["body"], letter["attributes"])
     for notification in engine.notifications():

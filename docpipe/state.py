@@ -130,10 +130,21 @@ class StateDirectory:
         plain = _plain({k: _DESERIALIZER.deserialize(v) for k, v in item.items()})
         self._write_json(self.root / "records" / f"{_safe(plain['document_id'])}.json", plain)
 
-    def save_object(self, bucket: str, key: str, body: bytes) -> None:
+    def save_object(
+        self, bucket: str, key: str, body: bytes, version_id: str | None = None
+    ) -> None:
         path = self.root / "objects" / bucket / key
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(body)
+        if version_id:
+            versions = self.versions(bucket)
+            versions[key] = version_id
+            self._write_json(self.root / "objects" / f"{bucket}.versions.json", versions)
+
+    def versions(self, bucket: str) -> dict[str, str]:
+        """The version id each kept object of `bucket` had (its latest)."""
+        path = self.root / "objects" / f"{bucket}.versions.json"
+        return dict(self._read(path, dates=False)) if path.is_file() else {}
 
     def save_dead_letter(self, body: dict[str, Any], attributes: dict[str, Any]) -> DeadLetter:
         text = json.dumps(body, sort_keys=True, default=_json_default)

@@ -44,18 +44,20 @@ def readable(key: str) -> str:
     return _UNSAFE.sub("-", ascii_key).strip("-_")
 
 
-def execution_name(bucket: str, key: str, version_id: str) -> str:
-    """`<readable key>-<hash of bucket, key and version>`, at most 80 characters.
+def execution_name(bucket: str, key: str, version_id: str, replay: int = 0) -> str:
+    """`<readable key>-<hash of bucket, key and version>`, at most 80 characters; a replay
+    of the document (its Nth) ends `-rN`, a name Step Functions has not seen.
 
     The end of a long key (the file name) is kept, since that is what people search for;
     the hash keeps names of different versions, or of keys that read the same, apart.
     """
     digest = document_id(bucket, key, version_id)[:HASH_LENGTH]
-    room = MAX_NAME_LENGTH - HASH_LENGTH - 1
+    suffix = f"-r{replay}" if replay > 0 else ""
+    room = MAX_NAME_LENGTH - HASH_LENGTH - 1 - len(suffix)
     text = readable(key)
     if len(text) > room:
         text = text[-room:].lstrip("-_")
-    return f"{text}-{digest}" if text else f"document-{digest}"
+    return (f"{text}-{digest}" if text else f"document-{digest}") + suffix
 
 
 def execution_arn(state_machine_arn: str, name: str) -> str:

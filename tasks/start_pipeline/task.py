@@ -70,11 +70,27 @@ def _object(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def execution_input(event: dict[str, Any], lease: str, started: datetime, timeout_s: int) -> str:
-    """The S3 event with the admission facts the state machine needs (`docpipe`)."""
+# A replayed dead letter is the upload event with this key: how many times it was replayed.
+REPLAY_KEY = "docpipe-replay"
+
+
+def replay_count(event: dict[str, Any]) -> int:
+    """The replay number an intake message carries (0: an upload, not a replay)."""
+    count = event.get(REPLAY_KEY, 0)
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise IntakeMessageError(f"{REPLAY_KEY} must be a count, got {count!r}")
+    return count
+
+
+def execution_input(
+    event: dict[str, Any], lease: str, started: datetime, timeout_s: int, replays: int = 0
+) -> str:
+    """The S3 event with the admission facts the state machine needs (`docpipe`): the
+    lease, the record's expiry and the replay number."""
     expires = clock.later(started, timeout_s + EXPIRY_MARGIN_SECONDS)
-    admission = {"lease": lease, "processing_expires_at": clock.iso(expires)}
-    return json.dumps({**event, "docpipe": admission})
+    admission = {"lease": lease, "processing_expires_at": clock.iso(expires), "replays": replays}
+    upload = {k: v for k, v in event.items() if k != REPLAY_KEY}
+    return json.dumps({**upload, "docpipe": admission})
 
 
 def admit(
@@ -93,7 +109,8 @@ def admit(
     except json.JSONDecodeError as exc:
         raise IntakeMessageError(f"the message body is not JSON: {exc}") from exc
     target = uploaded_object(event)
-    name = execution_name(target.bucket, target.key, target.version_id)
+    replays = replay_count(event)
+    name = execution_name(target.bucket, target.key, target.version_id, replays)
     admission = semaphore.acquire(name, cap, clock.iso(now))
     if admission is Admission.FULL and free_ended(semaphore, sfn, state_machine_arn):
         admission = semaphore.acquire(name, cap, clock.iso(now))
@@ -103,7 +120,7 @@ def admit(
         sfn.start_execution(
             stateMachineArn=state_machine_arn,
             name=name,
-            input=execution_input(event, name, now, processing_timeout_s),
+            input=execution_input(event, name, now, processing_timeout_s, replays),
         )
     except Exception as exc:
         if _error_code(exc) != "ExecutionAlreadyExists":

@@ -238,3 +238,11 @@ def test_trigger_pattern_selects_object_created_under_the_prefix() -> None:
 def test_state_names_read_as_title_case_phrases(asl: dict[str, Any]) -> None:
     for name, _, _ in walk(asl["States"]):
         assert re.fullmatch(r"[A-Z][A-Za-z]*( [A-Z][A-Za-z]*)*|Send To DLQ", name), name
+
+
+def test_the_record_counts_replays_from_the_admission(asl: dict[str, Any]) -> None:
+    states = asl["States"]
+    item = states["Register Document"]["Parameters"]["Item"]
+    assert item["replays"] == {"N.$": "States.Format('{}', $.admission.replays)"}
+    # An execution started by hand (no admission from the starter) is no replay
+    assert states["Default Admission"]["Parameters"]["replays"] == 0

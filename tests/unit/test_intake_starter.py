@@ -522,3 +522,36 @@ def test_the_queue_url_is_the_one_sqs_reports() -> None:
         ]
 
         assert queue_url(arn) == url
+
+
+def test_a_replay_starts_an_execution_of_its_own_name_and_says_its_number(
+    semaphore: Semaphore,
+) -> None:
+    # Given the upload event of a document that ran before, sent back as its 2nd replay
+    sfn = FakeStepFunctions(existing={NAME})
+    body = json.dumps({**s3_event(), "docpipe-replay": 2})
+
+    admitted = run_admit(body, semaphore, sfn)
+
+    # Then a new execution starts, named like the first with -r2, carrying the number
+    assert admitted == Admitted(f"{NAME}-r2", started=True)
+    assert len(admitted.execution_name) <= 80
+    started_with = json.loads(sfn.calls[-1]["input"])
+    assert started_with["docpipe"]["replays"] == 2
+    assert "docpipe-replay" not in started_with
+    assert execution_name(BUCKET, KEY, VERSION, 2) == f"{NAME}-r2"
+
+
+@pytest.mark.parametrize("count", [-1, "2", 1.5, True])
+def test_a_replay_number_that_is_no_count_is_an_intake_message_error(
+    semaphore: Semaphore, count: object
+) -> None:
+    body = json.dumps({**s3_event(), "docpipe-replay": count})
+
+    with pytest.raises(IntakeMessageError, match="docpipe-replay"):
+        run_admit(body, semaphore, FakeStepFunctions())
+
+
+def test_a_long_key_keeps_its_replay_suffix_within_80_characters() -> None:
+    name = execution_name(BUCKET, "incoming/" + "x" * 200 + ".pdf", VERSION, 12)
+    assert len(name) <= 80 and name.endswith("-r12")

@@ -1,0 +1,122 @@
+"""`docpipe dlq list|show|replay`: a document that failed for a passing reason is replayed
+from a later process and processed again, though its record said FAILED; the record counts
+the replay; the letter goes only once the intake took the replay."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from docpipe import samples
+from docpipe.cli import main
+from docpipe.engine import LocalEngine
+from docpipe.faults import ServiceFaults, StateFault
+from docpipe.runner import keep_state
+from docpipe.state import StateDirectory
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any]:
+    code = main(list(argv))
+    return code, json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture
+def failed_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> dict[str, Any]:
+    # Given a run in which one document's extraction kept crashing (a passing fault)
+    good = tmp_path / "letter.txt"
+    good.write_text(samples.LETTER)
+    flaky = tmp_path / "flaky-memo.txt"
+    flaky.write_text(samples.LETTER.replace("Dear", "Hello"))
+    with monkeypatch.context() as faults:
+        faults.setenv("DOCPIPE_FAULT_CRASH_RATE", "1")
+        faults.setenv("DOCPIPE_FAULT_TASKS", "extract_text")
+        faults.setenv("DOCPIPE_FAULT_MATCH", "flaky-memo")
+        code, results = run_json(capsys, "run", str(good), str(flaky), "--json")
+    assert code == 1
+    return {r["file"].rsplit("/", 1)[-1]: r for r in results}
+
+
+def test_a_failed_document_is_listed_shown_and_replayed_until_it_succeeds(
+    failed_once: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    flaky = failed_once["flaky-memo.txt"]
+    assert flaky["status"] == "FAILED" and flaky["error"]["type"] == "Lambda.Unknown"
+
+    # The dead letter is listed and shown
+    _, listed = run_json(capsys, "dlq", "list", "--json")
+    [letter] = listed
+    assert letter["error"] == "Lambda.Unknown" and letter["key"] == "incoming/flaky-memo.txt"
+    assert letter["execution_arn"] == flaky["execution_arn"]
+    _, shown = run_json(capsys, "dlq", "show", letter["id"], "--json")
+    assert shown["body"]["document"]["id"] == flaky["document_id"]
+
+    # When every dead letter is replayed (the fault has passed)
+    code, replayed = run_json(capsys, "dlq", "replay", "--all", "--json")
+
+    # Then the document was processed again, under a new execution name, and succeeded
+    assert code == 0
+    [outcome] = replayed
+    assert outcome["status"] == "SUCCEEDED"
+    assert outcome["replay_execution_arn"] == flaky["execution_arn"] + "-r1"
+    # Its record (the same document: same key and version) says so and counts the replay
+    record = StateDirectory().record(flaky["document_id"])
+    assert record is not None
+    assert record["status"] == "SUCCEEDED" and record["replays"] == 1
+    assert record["execution_arn"] == outcome["replay_execution_arn"]
+    # The letter is gone, and the replay can be traced like any execution
+    assert run_json(capsys, "dlq", "list", "--json")[1] == []
+    code, traced = run_json(capsys, "trace", outcome["replay_execution_arn"], "--json")
+    assert traced["status"] == "SUCCEEDED"
+    _, documents = run_json(capsys, "results", "--json")
+    statuses = {d["key"]: d["status"] for d in documents}
+    assert statuses == {"incoming/letter.txt": "SUCCEEDED", "incoming/flaky-memo.txt": "SUCCEEDED"}
+
+
+def test_bad_input_replayed_fails_again_and_keeps_a_letter(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7\nnot a PDF\n")
+    assert main(["run", str(broken), "--json"]) == 1
+    capsys.readouterr()
+
+    code, [outcome] = run_json(capsys, "dlq", "replay", "--all", "--json")
+
+    assert code == 1 and outcome["status"] == "FAILED"
+    [again] = StateDirectory().dead_letters()
+    assert again.error == "CorruptDocumentError"
+    record = StateDirectory().record(again.body["document"]["id"])
+    assert record is not None and record["status"] == "FAILED" and record["replays"] == 1
+
+
+def test_a_notification_sns_refused_is_replayed_by_publishing_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given a run whose completion SNS refused (retry waits at 1/1000 of real time)
+    faults = ServiceFaults([StateFault("Publish Completion", "InternalError")])
+    with LocalEngine(time_scale=0.001, service_faults=faults) as engine:
+        upload = engine.upload(samples.LETTER.encode(), "letter.txt")
+        assert engine.wait(upload.execution_arn, 120).status == "SUCCEEDED"
+        engine.settle()
+        keep_state(engine, StateDirectory())
+    [kept] = StateDirectory().dead_letters()
+    assert kept.body["kind"] == "notification"
+
+    # When it is replayed, from a later command
+    code, [outcome] = run_json(capsys, "dlq", "replay", kept.id, "--json")
+
+    # Then the notification is published, and the letter gone
+    assert code == 0 and outcome["status"] == "PUBLISHED"
+    assert StateDirectory().dead_letters() == []
+    [published] = StateDirectory().notifications()
+    assert published["message"]["status"] == "SUCCEEDED"
+
+
+def test_an_unknown_letter_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["dlq", "replay", "nope"]) == 2
+    assert "no dead letter 'nope'" in capsys.readouterr().err
