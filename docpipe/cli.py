@@ -11,11 +11,15 @@ import tempfile
 import textwrap
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from docpipe.engine import EngineError, LocalEngine
-from docpipe.runner import InputFile, UsageError, expand_paths, keep_state, run_files
-from docpipe.state import StateDirectory
+from docpipe.errors import EngineError, UsageError
+
+if TYPE_CHECKING:
+    from docpipe.runner import InputFile
+
+# The engine (and moto) load only for the commands that run documents: `--help` and
+# `--version` answer at once.
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -25,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="docpipe",
         description="Run the docpipe state machine offline on your files.",
     )
+    parser.add_argument("--version", action="version", version=f"docpipe {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="process files through the offline pipeline")
     run.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
@@ -61,7 +66,21 @@ def _parser() -> argparse.ArgumentParser:
     dlq.add_argument("letter", nargs="?", metavar="ID", help="a dead letter's id (dlq list)")
     dlq.add_argument("--all", action="store_true", help="replay every dead letter")
     dlq.add_argument("--json", action="store_true", help="print JSON")
+    redrive = commands.add_parser(
+        "redrive", help="run a failed, timed-out or aborted execution's document again"
+    )
+    redrive.add_argument("target", metavar="EXECUTION", help="execution name or ARN")
+    redrive.add_argument("--json", action="store_true", help="print JSON")
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("docpipe")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 @contextlib.contextmanager
@@ -106,6 +125,10 @@ def _run(
     extra_env: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Process `files`; task logs stay off stdout while a JSON answer is expected."""
+    from docpipe.engine import LocalEngine
+    from docpipe.runner import keep_state, run_files
+    from docpipe.state import StateDirectory
+
     if concurrency is not None and concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
     with (
@@ -133,6 +156,7 @@ def _report(results: Sequence[dict[str, Any]], *, as_json: bool) -> None:
 
 
 def _demo(as_json: bool) -> int:
+    from docpipe.runner import InputFile
     from docpipe.samples import write_samples
 
     with tempfile.TemporaryDirectory(prefix="docpipe-demo-") as tmp:
@@ -193,7 +217,7 @@ def _extract(files: list[InputFile], *, as_json: bool) -> int:
 
 
 def _trace(target: str, *, as_json: bool, full: bool) -> int:
-    from docpipe.state import OfflineStepFunctions
+    from docpipe.state import OfflineStepFunctions, StateDirectory
     from docpipe.trace import render, trace
 
     state = StateDirectory()
@@ -213,6 +237,7 @@ def _trace(target: str, *, as_json: bool, full: bool) -> int:
 
 def _results(*, as_json: bool) -> int:
     from docpipe.results import processed, render
+    from docpipe.state import StateDirectory
 
     documents = processed(StateDirectory())
     if as_json:
@@ -224,6 +249,7 @@ def _results(*, as_json: bool) -> int:
 
 def _dlq(action: str, letter_id: str | None, *, every: bool, as_json: bool) -> int:
     from docpipe import dead_letters
+    from docpipe.state import StateDirectory
 
     state = StateDirectory()
     letters = state.dead_letters()
@@ -259,6 +285,25 @@ def _dlq(action: str, letter_id: str | None, *, every: bool, as_json: bool) -> i
     return EXIT_OK if replayed else EXIT_FAILED
 
 
+def _redrive(target: str, *, as_json: bool) -> int:
+    from docpipe import dead_letters
+    from docpipe.state import StateDirectory
+
+    state = StateDirectory()
+    arn = state.resolve(target)
+    if arn is None:
+        raise UsageError(f"no execution {target!r} in {state.root}/")
+    try:
+        outcomes = dead_letters.redrive(state, arn)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    if as_json:
+        _print_json(outcomes)
+    for outcome in [] if as_json else outcomes:
+        print(f"{outcome.get('replay_execution_arn')}  {outcome.get('status')}")
+    return EXIT_OK if all(o.get("status") == "SUCCEEDED" for o in outcomes) else EXIT_FAILED
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `docpipe` command; returns the exit code."""
     args = _parser().parse_args(argv)
@@ -269,8 +314,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _trace(args.target, as_json=args.json, full=args.full)
         if args.command == "results":
             return _results(as_json=args.json)
+        if args.command == "redrive":
+            return _redrive(args.target, as_json=args.json)
         if args.command == "dlq":
             return _dlq(args.action, args.letter, every=args.all, as_json=args.json)
+        from docpipe.runner import expand_paths
+
         files = expand_paths(args.paths)
         if args.command == "extract":
             return _extract(files, as_json=args.json)

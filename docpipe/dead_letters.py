@@ -133,4 +133,27 @@ def _dynamo(value: Any) -> Any:
     return value
 
 
-__all__ = ["BUCKET", "replay", "summary", "upload_event"]
+def redrive(state: StateDirectory, execution_arn: str) -> list[dict[str, Any]]:
+    """Run an ended execution's document again. Offline there is no RedriveExecution (and
+    a caught failure ends in a Fail state, which redrive would not rerun on AWS either): the
+    document is replayed, and the dead letters of that execution are settled with it."""
+    kept = state.execution(execution_arn.rsplit(":", 1)[-1])
+    if kept is None:
+        raise LookupError(f"no execution {execution_arn} in {state.root}/")
+    status = kept["execution"]["status"]
+    if status in ("RUNNING", "SUCCEEDED"):
+        raise ValueError(
+            f"the execution is {status}: only a failed, timed-out or aborted one runs again"
+        )
+    letters = [
+        letter
+        for letter in state.dead_letters()
+        if summary(letter)["execution_arn"] == execution_arn
+    ]
+    if not letters:  # its letter was replayed or deleted already: the input says it all
+        execution = {"detail": {"input": kept["execution"].get("input", "{}")}}
+        letters = [DeadLetter("", execution, {})]
+    return replay(state, letters[:1]) if letters else []
+
+
+__all__ = ["BUCKET", "redrive", "replay", "summary", "upload_event"]

@@ -37,6 +37,7 @@ from moto import mock_aws
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
 from docpipe import moto_patches
+from docpipe.errors import EngineError
 from docpipe.event_source import SqsEventSource
 from docpipe.faults import UNKNOWN_ERROR, Fault, FaultConfigError, ServiceFaults, TaskFaults
 from docpipe.textract_emulator import INSTALL_TESSERACT, TesseractTextDetection
@@ -106,10 +107,6 @@ OCR_UNAVAILABLE = (
     f"Offline, OCR needs tesseract, which is not installed: install it with "
     f"{INSTALL_TESSERACT}, then run the document again (see README.md, OCR)."
 )
-
-
-class EngineError(RuntimeError):
-    """The offline engine itself failed (not a document): a bug or a broken environment."""
 
 
 class WaitTimeout(EngineError):

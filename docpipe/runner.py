@@ -11,12 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from docpipe.engine import BUCKET, TABLE, ExecutionOutcome, LocalEngine, Upload, WaitTimeout
+from docpipe.errors import UsageError
 from docpipe.state import StateDirectory
 from tasks.shared.execution_names import STOPPED_ERRORS
-
-
-class UsageError(ValueError):
-    """Bad command-line input (exit code 2)."""
 
 
 @dataclass(frozen=True)

@@ -120,3 +120,26 @@ def test_a_notification_sns_refused_is_replayed_by_publishing_it(
 def test_an_unknown_letter_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["dlq", "replay", "nope"]) == 2
     assert "no dead letter 'nope'" in capsys.readouterr().err
+
+
+def test_redrive_runs_a_failed_execution_again_and_refuses_a_succeeded_one(
+    failed_once: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    flaky = failed_once["flaky-memo.txt"]
+    name = flaky["execution_arn"].rsplit(":", 1)[-1]
+
+    code, [outcome] = run_json(capsys, "redrive", name, "--json")
+
+    assert code == 0 and outcome["status"] == "SUCCEEDED"
+    assert outcome["replay_execution_arn"].endswith(f"{name}-r1")
+    assert StateDirectory().dead_letters() == []
+    # Again, its letter long gone: the execution's input is enough, but the document has
+    # succeeded since, so the replay is a duplicate of that and changes nothing
+    code, [again] = run_json(capsys, "redrive", name, "--json")
+    assert code == 0 and again["replay_execution_arn"].endswith(f"{name}-r2")
+    record = StateDirectory().record(flaky["document_id"])
+    assert record is not None and record["replays"] == 1 and record["status"] == "SUCCEEDED"
+    # A succeeded execution has nothing to redrive
+    good = failed_once["letter.txt"]["execution_arn"]
+    assert main(["redrive", good]) == 2
+    assert "SUCCEEDED" in capsys.readouterr().err
