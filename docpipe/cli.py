@@ -66,6 +66,17 @@ def _parser() -> argparse.ArgumentParser:
     dlq.add_argument("letter", nargs="?", metavar="ID", help="a dead letter's id (dlq list)")
     dlq.add_argument("--all", action="store_true", help="replay every dead letter")
     dlq.add_argument("--json", action="store_true", help="print JSON")
+    graph = commands.add_parser(
+        "graph", help="draw the state machine, coloured by what an execution did"
+    )
+    graph.add_argument(
+        "target",
+        nargs="?",
+        metavar="TARGET",
+        help="an execution (as for trace); none: the bare workflow",
+    )
+    graph.add_argument("--format", choices=["svg", "mermaid", "dot"], default="svg")
+    graph.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     redrive = commands.add_parser(
         "redrive", help="run a failed, timed-out or aborted execution's document again"
     )
@@ -285,6 +296,27 @@ def _dlq(action: str, letter_id: str | None, *, every: bool, as_json: bool) -> i
     return EXIT_OK if replayed else EXIT_FAILED
 
 
+def _graph(target: str | None, form: str, output: str | None) -> int:
+    from docpipe.graph import RENDERERS
+    from docpipe.state import OfflineStepFunctions, StateDirectory
+    from docpipe.trace import trace
+    from infra.config import PIPELINE_ASL
+
+    traced = None
+    if target is not None:
+        state = StateDirectory()
+        arn = state.resolve(target)
+        if arn is None:
+            raise UsageError(f"no execution for {target!r} in {state.root}/")
+        traced = trace(OfflineStepFunctions(state), arn)
+    drawn = RENDERERS[form](json.loads(PIPELINE_ASL.read_text()), traced)
+    if output:
+        Path(output).write_text(drawn, encoding="utf-8")
+    else:
+        sys.stdout.write(drawn)
+    return EXIT_OK
+
+
 def _redrive(target: str, *, as_json: bool) -> int:
     from docpipe import dead_letters
     from docpipe.state import StateDirectory
@@ -314,6 +346,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _trace(args.target, as_json=args.json, full=args.full)
         if args.command == "results":
             return _results(as_json=args.json)
+        if args.command == "graph":
+            return _graph(args.target, args.format, args.output)
         if args.command == "redrive":
             return _redrive(args.target, as_json=args.json)
         if args.command == "dlq":
