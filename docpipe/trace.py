@@ -161,7 +161,7 @@ def _state_runs(events: list[dict[str, Any]], status: str, full: bool) -> list[S
             if not run.attempts:
                 run.attempts.append(Attempt(1, _iso(event["timestamp"])))
             run.attempts[-1].error = details.get("error")
-            run.attempts[-1].cause = _abridge(details.get("cause"), full)
+            run.attempts[-1].cause = _abridge(readable_cause(details.get("cause")) or None, full)
             run._failed_event = event["id"]  # type: ignore[attr-defined]
         elif kind.startswith("MapIteration") and details.get("name") in maps:
             outcome = kind.removeprefix("MapIteration").lower()
@@ -171,7 +171,9 @@ def _state_runs(events: list[dict[str, Any]], status: str, full: bool) -> list[S
         elif kind == "MapStateFailed":
             failing = _failing_iteration(runs, run.name)
             run.error = details.get("error") or (failing.error if failing else "States.MapFailed")
-            run.cause = _abridge(details.get("cause"), full) or (failing.cause if failing else None)
+            run.cause = _abridge(readable_cause(details.get("cause")) or None, full) or (
+                failing.cause if failing else None
+            )
         elif kind.endswith("StateExited"):
             run.output = _abridge(details.get("output"), full)
             run.duration_s = _seconds(getattr(run, "_entered", None), event["timestamp"])
@@ -184,7 +186,7 @@ def _state_runs(events: list[dict[str, Any]], status: str, full: bool) -> list[S
                 run.status = "succeeded"
         elif kind == "ExecutionFailed" and run.status == "running":
             run.status, run.error = "failed", details.get("error")
-            run.cause = _abridge(details.get("cause"), full)
+            run.cause = _abridge(readable_cause(details.get("cause")) or None, full)
     for run in runs:
         for private in ("_entered", "_failed_event"):
             if hasattr(run, private):
@@ -225,7 +227,7 @@ def render(traced: dict[str, Any]) -> str:
         f"  {traced['execution_arn']}",
     ]
     if traced.get("error"):
-        lines.append(f"  error: {traced['error']}: {(traced.get('cause') or '')[:300]}")
+        lines.append(f"  error: {traced['error']}: {readable_cause(traced.get('cause'))[:300]}")
     origin = _parse(traced["started"])
     for run in traced["states"]:
         offset = _offset(origin, run["started"])
@@ -239,17 +241,30 @@ def render(traced: dict[str, Any]) -> str:
             counts = run["iterations"]
             line += f"  iterations: {counts['succeeded']} succeeded, {counts['failed']} failed"
         retried = [a for a in run["attempts"] if a["error"]]
-        if len(run["attempts"]) > 1 or retried:
+        if len(run["attempts"]) > 1:
             line += f"  {len(run['attempts'])} attempts"
         lines.append(line)
         for attempt in retried:
             wait = f", retried after {attempt['backoff_s']:.2f}s" if attempt["backoff_s"] else ""
             lines.append(f"{indent}    attempt {attempt['number']}: {attempt['error']}{wait}")
         if run["status"] in ("failed", "caught") and run["error"]:
-            cause = (run["cause"] or "").replace("\n", " ")[:200]
+            cause = readable_cause(run["cause"]).replace("\n", " ")[:200]
             arrow = "caught" if run["status"] == "caught" else "FAILED"
             lines.append(f"{indent}    {arrow}: {run['error']}: {cause}")
     return "\n".join(lines)
+
+
+def readable_cause(cause: str | None) -> str:
+    """A cause as people read it: a Lambda error's message rather than its JSON envelope."""
+    if not cause:
+        return ""
+    try:
+        parsed = json.loads(cause)
+    except (json.JSONDecodeError, TypeError):
+        return cause
+    if isinstance(parsed, dict) and parsed.get("errorMessage"):
+        return str(parsed["errorMessage"])
+    return cause
 
 
 def _parse(text: str) -> datetime.datetime | None:
