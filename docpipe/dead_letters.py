@@ -21,7 +21,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeSerializer
 
-from docpipe.engine import BUCKET, TABLE, LocalEngine, WaitTimeout
+from docpipe.engine import TABLE, LocalEngine, WaitTimeout
 from docpipe.runner import keep_state
 from docpipe.state import DeadLetter, StateDirectory
 from tasks.shared.execution_names import document_id, execution_name
@@ -154,6 +154,3 @@ def redrive(state: StateDirectory, execution_arn: str) -> list[dict[str, Any]]:
         execution = {"detail": {"input": kept["execution"].get("input", "{}")}}
         letters = [DeadLetter("", execution, {})]
     return replay(state, letters[:1]) if letters else []
-
-
-__all__ = ["BUCKET", "redrive", "replay", "summary", "upload_event"]

@@ -170,13 +170,7 @@ def _ranks(nodes: list[Node], edges: list[Edge], start: str) -> dict[str, int]:
         if edge.kind != "catch":
             forward[edge.source].append(edge.target)
     rank = {start: 0}
-    queue = [start]
-    while queue:
-        current = queue.pop(0)
-        for target in forward[current]:
-            if target not in rank:
-                rank[target] = rank[current] + 1
-                queue.append(target)
+    _spread(rank, forward, start)
     deepest = max(rank.values(), default=0)
     pending = [n for n in order if n not in rank]
     while pending:
@@ -184,18 +178,22 @@ def _ranks(nodes: list[Node], edges: list[Edge], start: str) -> dict[str, int]:
         sources = [rank[e.source] for e in edges if e.target == name and e.source in rank]
         if sources or not pending:
             rank[name] = (max(sources) if sources else deepest) + 1
-            queue = [name]
-            while queue:
-                current = queue.pop(0)
-                for target in forward[current]:
-                    if target not in rank:
-                        rank[target] = rank[current] + 1
-                        queue.append(target)
-                        if target in pending:
-                            pending.remove(target)
+            _spread(rank, forward, name)
+            pending = [n for n in pending if n not in rank]
         else:
             pending.append(name)
     return rank
+
+
+def _spread(rank: dict[str, int], forward: Mapping[str, list[str]], origin: str) -> None:
+    """Rank, breadth first, every state reachable from `origin` that has no rank yet."""
+    queue = [origin]
+    while queue:
+        current = queue.pop(0)
+        for target in forward[current]:
+            if target not in rank:
+                rank[target] = rank[current] + 1
+                queue.append(target)
 
 
 def svg(asl: Mapping[str, Any], traced: Mapping[str, Any] | None = None) -> str:

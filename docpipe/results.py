@@ -7,8 +7,6 @@ from typing import Any
 
 from docpipe.state import StateDirectory
 
-BUCKET = "docpipe-documents"
-
 
 def processed(state: StateDirectory) -> list[dict[str, Any]]:
     """One entry per document record (newest first): status, category, summary, cost."""
@@ -18,7 +16,7 @@ def processed(state: StateDirectory) -> list[dict[str, Any]]:
             continue  # a content claim (identical bytes), not a document
         result: dict[str, Any] = {}
         if record.get("result_key"):
-            body = state.object(record.get("bucket") or BUCKET, str(record["result_key"]))
+            body = state.object(str(record["bucket"]), str(record["result_key"]))
             result = json.loads(body) if body else {}
         cost = result.get("cost") if isinstance(result.get("cost"), dict) else {}
         documents.append(

@@ -9,7 +9,6 @@ calls reach the fake while S3, DynamoDB, SQS, SNS and Step Functions stay emulat
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,17 +58,9 @@ INJECTION_NOTE = (
 
 
 @pytest.fixture
-def fake() -> Iterator[ConverseFake]:
-    with ConverseFake(model_ids=[MODEL]) as server:
-        yield server
-
-
-@pytest.fixture
-def engine(fake: ConverseFake) -> Iterator[LocalEngine]:
-    # Retry waits run at 1/1000 of real time, so exhausting a Retry takes well under 1 s.
-    env = {**fake.env(), "DOCPIPE_MODEL_ID": MODEL, "DOCPIPE_BUDGET_MODEL_ID": ""}
-    with LocalEngine(model_provider="bedrock", time_scale=0.001, extra_env=env) as e:
-        yield e
+def engine(bedrock: LocalEngine) -> LocalEngine:
+    """Here every engine is the bedrock one (conftest.py)."""
+    return bedrock
 
 
 def run(engine: LocalEngine, data: bytes, key: str) -> ExecutionOutcome:

@@ -11,7 +11,6 @@ timeouts (TaskFaults), model faults by the Converse fake.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -263,19 +262,6 @@ def test_an_object_overwritten_before_extraction_processes_each_version_as_uploa
 
 
 # -- the model -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def fake() -> Iterator[ConverseFake]:
-    with ConverseFake(model_ids=[MODEL]) as server:
-        yield server
-
-
-@pytest.fixture
-def bedrock(fake: ConverseFake) -> Iterator[LocalEngine]:
-    env = {**fake.env(), "DOCPIPE_MODEL_ID": MODEL, "DOCPIPE_BUDGET_MODEL_ID": ""}
-    with LocalEngine(model_provider="bedrock", time_scale=0.001, extra_env=env) as engine:
-        yield engine
 
 
 @pytest.mark.parametrize(
