@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 
-from infra.config import cdk_json_context
+from infra.config import STACK_NAME, cdk_json_context
 from infra.nag import add_nag_checks
 from infra.stack import DocpipeStack
 
@@ -18,7 +18,7 @@ def main() -> None:
     # `CDK_OUTDIR=... python app.py` produce the same template.
     app = cdk.App(context=cdk_json_context())
     # No env: the stack is environment-agnostic, so synth needs no account or region.
-    DocpipeStack(app, "Docpipe")
+    DocpipeStack(app, STACK_NAME)
     # cdk-nag findings fail synth unless acknowledged with a reason (infra/nag.py).
     add_nag_checks(app)
     app.synth()

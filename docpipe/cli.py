@@ -1,5 +1,6 @@
-"""The `docpipe` command line: `run`, `demo`, `extract`, and `trace` and `results`, which
-read what earlier runs left in the state directory (see README and DESIGN.md)."""
+"""The `docpipe` command line: `run`, `demo`, `extract`, and `trace`, `graph`, `results`,
+`status`, `dlq` and `redrive`, which read what earlier runs left in the state directory, or
+with `--aws` a deployed stack (docpipe/aws.py; see README and DESIGN.md)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from docpipe.errors import EngineError, UsageError
 
 if TYPE_CHECKING:
     from docpipe.runner import InputFile
+    from docpipe.state import DeadLetter
 
 # The engine (and moto) load only for the commands that run documents: `--help` and
 # `--version` answer at once.
@@ -59,13 +61,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     trace.add_argument("--json", action="store_true", help="print one JSON object")
     trace.add_argument("--full", action="store_true", help="whole inputs and outputs")
+    _aws_options(trace)
     results = commands.add_parser("results", help="the documents processed so far")
     results.add_argument("--json", action="store_true", help="print one JSON array")
+    _aws_options(results)
+    status = commands.add_parser(
+        "status", help="a document's record, execution and result, found by its object key"
+    )
+    status.add_argument("url", metavar="s3://BUCKET/KEY", help="the uploaded object")
+    status.add_argument("--json", action="store_true", help="print one JSON array")
+    _aws_options(status)
     dlq = commands.add_parser("dlq", help="list, show and replay dead letters of earlier runs")
     dlq.add_argument("action", choices=["list", "show", "replay"])
     dlq.add_argument("letter", nargs="?", metavar="ID", help="a dead letter's id (dlq list)")
     dlq.add_argument("--all", action="store_true", help="replay every dead letter")
     dlq.add_argument("--json", action="store_true", help="print JSON")
+    _aws_options(dlq)
     graph = commands.add_parser(
         "graph", help="draw the state machine, coloured by what an execution did"
     )
@@ -77,12 +88,35 @@ def _parser() -> argparse.ArgumentParser:
     )
     graph.add_argument("--format", choices=["svg", "mermaid", "dot"], default="svg")
     graph.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    _aws_options(graph)
     redrive = commands.add_parser(
         "redrive", help="run a failed, timed-out or aborted execution's document again"
     )
     redrive.add_argument("target", metavar="EXECUTION", help="execution name or ARN")
     redrive.add_argument("--json", action="store_true", help="print JSON")
+    _aws_options(redrive)
     return parser
+
+
+def _aws_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--aws",
+        action="store_true",
+        help="read the deployed stack (boto3's standard credentials and region) instead of "
+        "the state directory",
+    )
+    command.add_argument(
+        "--stack", metavar="NAME", help="the deployed stack's name (default Docpipe; implies --aws)"
+    )
+
+
+def _deployed_stack(args: argparse.Namespace) -> str | None:
+    """The stack the command reads with `--aws` (`--stack`, or app.py's); None: offline."""
+    if not (args.aws or args.stack):
+        return None
+    from infra.config import STACK_NAME
+
+    return str(args.stack or STACK_NAME)
 
 
 def _version() -> str:
@@ -227,9 +261,26 @@ def _extract(files: list[InputFile], *, as_json: bool) -> int:
     return EXIT_FAILED if any(r["error"] for r in results) else EXIT_OK
 
 
-def _trace(target: str, *, as_json: bool, full: bool) -> int:
+def _trace(target: str, *, as_json: bool, full: bool, stack_name: str | None) -> int:
+    from docpipe.trace import render
+
+    if stack_name is not None:
+        from docpipe import aws
+
+        with aws.deployed(stack_name) as stack:
+            traced = aws.trace(stack, target, full=full)
+    else:
+        traced = _offline_trace(target, full=full)
+    if as_json:
+        _print_json(traced)
+    else:
+        print(render(traced))
+    return EXIT_OK
+
+
+def _offline_trace(target: str, *, full: bool) -> dict[str, Any]:
     from docpipe.state import OfflineStepFunctions, StateDirectory
-    from docpipe.trace import render, trace
+    from docpipe.trace import trace
 
     state = StateDirectory()
     arn = state.resolve(target)
@@ -238,19 +289,20 @@ def _trace(target: str, *, as_json: bool, full: bool) -> int:
             f"no execution for {target!r} in {state.root}/ (an execution name or ARN, a "
             "document id, or a file run before with `docpipe run`)"
         )
-    traced = trace(OfflineStepFunctions(state), arn, full=full)
-    if as_json:
-        _print_json(traced)
-    else:
-        print(render(traced))
-    return EXIT_OK
+    return trace(OfflineStepFunctions(state), arn, full=full)
 
 
-def _results(*, as_json: bool) -> int:
+def _results(*, as_json: bool, stack_name: str | None) -> int:
     from docpipe.results import processed, render
     from docpipe.state import StateDirectory
 
-    documents = processed(StateDirectory())
+    if stack_name is not None:
+        from docpipe import aws
+
+        with aws.deployed(stack_name) as stack:
+            documents = aws.results(stack)
+    else:
+        documents = processed(StateDirectory())
     if as_json:
         _print_json(documents)
     else:
@@ -258,7 +310,35 @@ def _results(*, as_json: bool) -> int:
     return EXIT_OK
 
 
-def _dlq(action: str, letter_id: str | None, *, every: bool, as_json: bool) -> int:
+def _status(url: str, *, as_json: bool, stack_name: str | None) -> int:
+    from docpipe.results import parse_s3_url, render_status, status
+    from docpipe.state import StateDirectory
+
+    parse_s3_url(url)  # a usage error before any AWS call
+    if stack_name is not None:
+        from docpipe import aws
+
+        with aws.deployed(stack_name) as stack:
+            entries = aws.status(stack, url)
+    else:
+        entries = status(StateDirectory(), url)
+    if as_json:
+        _print_json(entries)
+    else:
+        print(render_status(url, entries))
+    return EXIT_OK if entries else EXIT_FAILED
+
+
+# What a replay or redrive ends in when it did its part: offline the replay has run
+# (SUCCEEDED, PUBLISHED); on AWS the intake took it (ACCEPTED) or Step Functions redrove it.
+_REPLAYED = ("SUCCEEDED", "PUBLISHED", "ACCEPTED", "REDRIVEN")
+
+
+def _dlq(
+    action: str, letter_id: str | None, *, every: bool, as_json: bool, stack_name: str | None
+) -> int:
+    if stack_name is not None:
+        return _dlq_aws(action, letter_id, every=every, as_json=as_json, stack_name=stack_name)
     from docpipe import dead_letters
     from docpipe.state import StateDirectory
 
@@ -266,13 +346,7 @@ def _dlq(action: str, letter_id: str | None, *, every: bool, as_json: bool) -> i
     letters = state.dead_letters()
     if action == "list":
         listed = [dead_letters.summary(letter) for letter in letters]
-        if as_json:
-            _print_json(listed)
-        elif not listed:
-            print(f"No dead letters in {state.root}/.")
-        for entry in [] if as_json else listed:
-            print(f"{entry['id']}  {entry['kind']:<13} {entry['error']:<28} {entry['key']}")
-        return EXIT_OK
+        return _list_letters(listed, f"{state.root}/", as_json)
     chosen = (
         letters if every and action == "replay" else [dl for dl in letters if dl.id == letter_id]
     )
@@ -283,33 +357,74 @@ def _dlq(action: str, letter_id: str | None, *, every: bool, as_json: bool) -> i
             else "name a dead letter's ID, or --all (replay only)"
         )
     if action == "show":
-        _print_json(
-            {"id": chosen[0].id, "body": chosen[0].body, "attributes": chosen[0].attributes}
+        return _show_letter(chosen[0])
+    return _replayed(dead_letters.replay(state, chosen), as_json)
+
+
+def _dlq_aws(
+    action: str, letter_id: str | None, *, every: bool, as_json: bool, stack_name: str
+) -> int:
+    from docpipe import aws
+
+    if action != "list" and not letter_id and not (every and action == "replay"):
+        raise UsageError("name a dead letter's ID, or --all (replay only)")
+    with aws.deployed(stack_name) as stack:
+        if action == "replay":
+            return _replayed(aws.replay_dead_letters(stack, None if every else letter_id), as_json)
+        queues, letters = aws.dead_letters(stack)
+    if action == "list":
+        listed = [queues.summary(letter) for letter in letters]
+        return _list_letters(listed, f"stack {stack_name!r}", as_json)
+    chosen = [letter for letter in letters if letter.id == letter_id]
+    if not chosen:
+        raise UsageError(
+            f"no dead letter {letter_id!r} in stack {stack_name!r} (see `docpipe dlq list --aws`)"
         )
-        return EXIT_OK
-    outcomes = dead_letters.replay(state, chosen)
+    return _show_letter(chosen[0])
+
+
+def _list_letters(listed: list[dict[str, Any]], where: str, as_json: bool) -> int:
+    if as_json:
+        _print_json(listed)
+    elif not listed:
+        print(f"No dead letters in {where}.")
+    for entry in [] if as_json else listed:
+        print(f"{entry['id']}  {entry['kind']:<13} {entry['error']:<28} {entry['key']}")
+    return EXIT_OK
+
+
+def _show_letter(letter: DeadLetter) -> int:
+    _print_json({"id": letter.id, "body": letter.body, "attributes": letter.attributes})
+    return EXIT_OK
+
+
+def _replayed(outcomes: list[dict[str, Any]], as_json: bool) -> int:
     if as_json:
         _print_json(outcomes)
     for outcome in [] if as_json else outcomes:
-        print(f"{outcome['id']}  {outcome.get('status', 'not replayed')}  {outcome['key']}")
-    replayed = all(o.get("status") in ("SUCCEEDED", "PUBLISHED") for o in outcomes)
-    return EXIT_OK if replayed else EXIT_FAILED
+        execution = str(outcome.get("replay_execution_arn") or "").rsplit(":", 1)[-1]
+        line = f"{outcome['id']}  {outcome.get('status', 'not replayed')}  {outcome['key']}"
+        print(line + (f"  -> {execution}" if execution else ""))
+    return EXIT_OK if all(o.get("status") in _REPLAYED for o in outcomes) else EXIT_FAILED
 
 
-def _graph(target: str | None, form: str, output: str | None) -> int:
+def _graph(target: str | None, form: str, output: str | None, stack_name: str | None) -> int:
     from docpipe.graph import RENDERERS
-    from docpipe.state import OfflineStepFunctions, StateDirectory
-    from docpipe.trace import trace
     from infra.config import PIPELINE_ASL
 
     traced = None
-    if target is not None:
-        state = StateDirectory()
-        arn = state.resolve(target)
-        if arn is None:
-            raise UsageError(f"no execution for {target!r} in {state.root}/")
-        traced = trace(OfflineStepFunctions(state), arn)
-    drawn = RENDERERS[form](json.loads(PIPELINE_ASL.read_text()), traced)
+    if stack_name is not None:
+        from docpipe import aws
+
+        with aws.deployed(stack_name) as stack:
+            asl = aws.definition(stack)  # the deployed definition
+            if target is not None:
+                traced = aws.trace(stack, target)
+    else:
+        asl = json.loads(PIPELINE_ASL.read_text())
+        if target is not None:
+            traced = _offline_trace(target, full=False)
+    drawn = RENDERERS[form](asl, traced)
     if output:
         Path(output).write_text(drawn, encoding="utf-8")
     else:
@@ -317,7 +432,24 @@ def _graph(target: str | None, form: str, output: str | None) -> int:
     return EXIT_OK
 
 
-def _redrive(target: str, *, as_json: bool) -> int:
+def _redrive(target: str, *, as_json: bool, stack_name: str | None) -> int:
+    if stack_name is not None:
+        from docpipe import aws
+
+        with aws.deployed(stack_name) as stack:
+            outcomes = aws.redrive(stack, target)
+    else:
+        outcomes = _offline_redrive(target)
+    if as_json:
+        _print_json(outcomes)
+    for outcome in [] if as_json else outcomes:
+        execution = outcome.get("replay_execution_arn") or outcome.get("execution_arn")
+        via = f"  ({outcome['via']})" if outcome.get("via") else ""
+        print(f"{execution}  {outcome.get('status')}{via}")
+    return EXIT_OK if all(o.get("status") in _REPLAYED for o in outcomes) else EXIT_FAILED
+
+
+def _offline_redrive(target: str) -> list[dict[str, Any]]:
     from docpipe import dead_letters
     from docpipe.state import StateDirectory
 
@@ -326,14 +458,9 @@ def _redrive(target: str, *, as_json: bool) -> int:
     if arn is None:
         raise UsageError(f"no execution {target!r} in {state.root}/")
     try:
-        outcomes = dead_letters.redrive(state, arn)
+        return dead_letters.redrive(state, arn)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
-    if as_json:
-        _print_json(outcomes)
-    for outcome in [] if as_json else outcomes:
-        print(f"{outcome.get('replay_execution_arn')}  {outcome.get('status')}")
-    return EXIT_OK if all(o.get("status") == "SUCCEEDED" for o in outcomes) else EXIT_FAILED
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -343,15 +470,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             return _demo(args.json)
         if args.command == "trace":
-            return _trace(args.target, as_json=args.json, full=args.full)
+            return _trace(
+                args.target, as_json=args.json, full=args.full, stack_name=_deployed_stack(args)
+            )
         if args.command == "results":
-            return _results(as_json=args.json)
+            return _results(as_json=args.json, stack_name=_deployed_stack(args))
+        if args.command == "status":
+            return _status(args.url, as_json=args.json, stack_name=_deployed_stack(args))
         if args.command == "graph":
-            return _graph(args.target, args.format, args.output)
+            return _graph(args.target, args.format, args.output, _deployed_stack(args))
         if args.command == "redrive":
-            return _redrive(args.target, as_json=args.json)
+            return _redrive(args.target, as_json=args.json, stack_name=_deployed_stack(args))
         if args.command == "dlq":
-            return _dlq(args.action, args.letter, every=args.all, as_json=args.json)
+            return _dlq(
+                args.action,
+                args.letter,
+                every=args.all,
+                as_json=args.json,
+                stack_name=_deployed_stack(args),
+            )
         from docpipe.runner import expand_paths
 
         files = expand_paths(args.paths)

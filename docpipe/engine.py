@@ -41,8 +41,13 @@ from docpipe.errors import EngineError
 from docpipe.event_source import SqsEventSource
 from docpipe.faults import UNKNOWN_ERROR, Fault, FaultConfigError, ServiceFaults, TaskFaults
 from docpipe.textract_emulator import INSTALL_TESSERACT, TesseractTextDetection
+from infra.config import (
+    DOCUMENTS_BY_KEY_INDEX,
+    DOCUMENTS_BY_KEY_PARTITION,
+    DOCUMENTS_BY_KEY_SORT,
+    pipeline_timeout_seconds,
+)
 from infra.config import PIPELINE_ASL as ASL_FILE
-from infra.config import pipeline_timeout_seconds
 from infra.patterns import (
     TERMINAL_STATUSES,
     execution_status_pattern,
@@ -369,13 +374,32 @@ class LocalEngine:
             Bucket=BUCKET, NotificationConfiguration={"EventBridgeConfiguration": {}}
         )
         dynamodb = self.client("dynamodb")
-        for table, key in ((TABLE, "document_id"), (LEASE_TABLE, "lock_name")):
-            dynamodb.create_table(
-                TableName=table,
-                KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
-                AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
-                BillingMode="PAY_PER_REQUEST",
-            )
+        by_key = (DOCUMENTS_BY_KEY_PARTITION, DOCUMENTS_BY_KEY_SORT)
+        dynamodb.create_table(
+            TableName=TABLE,
+            KeySchema=[{"AttributeName": "document_id", "KeyType": "HASH"}],
+            AttributeDefinitions=[
+                {"AttributeName": name, "AttributeType": "S"} for name in ("document_id", *by_key)
+            ],
+            # The stack's index by object key (infra/stack.py), for `docpipe status`.
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": DOCUMENTS_BY_KEY_INDEX,
+                    "KeySchema": [
+                        {"AttributeName": by_key[0], "KeyType": "HASH"},
+                        {"AttributeName": by_key[1], "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        dynamodb.create_table(
+            TableName=LEASE_TABLE,
+            KeySchema=[{"AttributeName": "lock_name", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "lock_name", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
         self.dlq_url, dlq_arn = self._queue("docpipe-dlq")
         self.intake_dlq_url, intake_dlq_arn = self._queue(INTAKE_DLQ)
         self.intake_url, self.intake_arn = self._queue(

@@ -62,6 +62,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def plain_item(item: dict[str, Any]) -> dict[str, Any]:
+    """A DynamoDB item as boto3's client returns it (typed attribute values) as plain JSON:
+    what the state directory keeps of a record, and what `--aws` reads from the table."""
+    return {k: _plain(_DESERIALIZER.deserialize(v)) for k, v in item.items()}
+
+
 def _dates(value: Any, keys: tuple[str, ...]) -> Any:
     """`value` with the ISO strings under `keys` turned back into datetimes."""
     if isinstance(value, dict):
@@ -127,7 +133,7 @@ class StateDirectory:
         )
 
     def save_record(self, item: dict[str, Any]) -> None:
-        plain = _plain({k: _DESERIALIZER.deserialize(v) for k, v in item.items()})
+        plain = plain_item(item)
         self._write_json(self.root / "records" / f"{_safe(plain['document_id'])}.json", plain)
 
     def save_object(
@@ -196,9 +202,11 @@ class StateDirectory:
         path = self.root / "objects" / bucket / key
         return path.read_bytes() if path.is_file() else None
 
-    def objects(self, bucket: str) -> Iterator[tuple[str, bytes]]:
+    def objects(self, bucket: str, prefix: str = "") -> Iterator[tuple[str, bytes]]:
+        """The kept objects of `bucket` whose keys start with the folder `prefix`."""
         base = self.root / "objects" / bucket
-        for path in sorted(base.rglob("*")) if base.is_dir() else []:
+        folder = base / prefix if prefix else base
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
             if path.is_file():
                 yield path.relative_to(base).as_posix(), path.read_bytes()
 
@@ -295,7 +303,13 @@ class OfflineStepFunctions:
         events: list[dict[str, Any]] = kept["history"]
         if kwargs.get("reverseOrder"):
             events = list(reversed(events))
-        return {"events": events}
+        # Paged as the API pages it: `maxResults` events, then a `nextToken` to go on.
+        start = int(kwargs.get("nextToken") or 0)
+        size = int(kwargs.get("maxResults") or 0) or len(events)
+        page: dict[str, Any] = {"events": events[start : start + size]}
+        if start + size < len(events):
+            page["nextToken"] = str(start + size)
+        return page
 
 
 class ExecutionDoesNotExist(LookupError):

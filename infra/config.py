@@ -22,6 +22,15 @@ CDK_JSON = PROJECT_ROOT / "cdk.json"
 PIPELINE_ASL = PROJECT_ROOT / "statemachines" / "document_pipeline.asl.json"
 TRIGGER_PATTERN = PROJECT_ROOT / "statemachines" / "document_trigger.pattern.json"
 
+# The stack app.py synthesizes; the commands' `--aws` reads it unless `--stack` names another.
+STACK_NAME = "Docpipe"
+# The documents table's index by object key (`docpipe status s3://BUCKET/KEY`): the key and
+# the registration time (ISO 8601, a string) Register Document writes, all attributes
+# projected, so a key's records come back newest first in one query.
+DOCUMENTS_BY_KEY_INDEX = "by-object-key"
+DOCUMENTS_BY_KEY_PARTITION = "object_key"
+DOCUMENTS_BY_KEY_SORT = "registered_at"
+
 DEFAULT_INCOMING_PREFIX = "incoming/"
 # The default model: Amazon Nova Micro, the lowest-priced current text model on Bedrock
 # ($0.035 / $0.14 per million input / output tokens, tasks/shared/prices.json), with a

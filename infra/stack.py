@@ -34,7 +34,13 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.bundling import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, task_code
-from infra.config import PIPELINE_ASL, DocpipeConfig
+from infra.config import (
+    DOCUMENTS_BY_KEY_INDEX,
+    DOCUMENTS_BY_KEY_PARTITION,
+    DOCUMENTS_BY_KEY_SORT,
+    PIPELINE_ASL,
+    DocpipeConfig,
+)
 from infra.intake import DocumentIntake
 from infra.monitoring import PipelineMonitoring
 from infra.nag import (
@@ -249,6 +255,18 @@ class DocpipeStack(Stack):
             encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
             encryption_key=self.encryption_key,
             removal_policy=RemovalPolicy.RETAIN,
+        )
+        # `docpipe status s3://BUCKET/KEY` finds a key's records (every version, each
+        # replay's registration) newest first; content claims have no key and stay out.
+        self.table.add_global_secondary_index(
+            index_name=DOCUMENTS_BY_KEY_INDEX,
+            partition_key=dynamodb.Attribute(
+                name=DOCUMENTS_BY_KEY_PARTITION, type=dynamodb.AttributeType.STRING
+            ),
+            sort_key=dynamodb.Attribute(
+                name=DOCUMENTS_BY_KEY_SORT, type=dynamodb.AttributeType.STRING
+            ),
+            projection_type=dynamodb.ProjectionType.ALL,
         )
         self.lease_table = self._lease_table()
         self.dead_letter_queue = self._queue("DeadLetterQueue")

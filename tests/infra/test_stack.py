@@ -33,6 +33,9 @@ from infra.bundling import LAMBDA_RUNTIME
 from infra.config import (
     DEFAULT_MODEL_CONCURRENCY,
     DEFAULT_MODEL_ID,
+    DOCUMENTS_BY_KEY_INDEX,
+    DOCUMENTS_BY_KEY_PARTITION,
+    DOCUMENTS_BY_KEY_SORT,
     PIPELINE_ASL,
     TRIGGER_PATTERN,
 )
@@ -823,10 +826,39 @@ def test_table_is_on_demand_keyed_by_document_id_with_pitr(template: Template) -
         {
             "BillingMode": "PAY_PER_REQUEST",
             "KeySchema": [{"AttributeName": "document_id", "KeyType": "HASH"}],
-            "AttributeDefinitions": [{"AttributeName": "document_id", "AttributeType": "S"}],
+            "AttributeDefinitions": Match.array_with(
+                [{"AttributeName": "document_id", "AttributeType": "S"}]
+            ),
             "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
         },
     )
+
+
+def test_table_indexes_records_by_the_object_key_register_document_writes(
+    template: Template,
+) -> None:
+    # The index's keys are attributes Register Document puts, as strings
+    asl = json.loads(PIPELINE_ASL.read_text())
+    item = asl["States"]["Register Document"]["Parameters"]["Item"]
+    for name in (DOCUMENTS_BY_KEY_PARTITION, DOCUMENTS_BY_KEY_SORT):
+        assert list(item[name]) == ["S.$"], name
+    # and the documents table has it, every attribute projected (`docpipe status`)
+    table = template.find_resources("AWS::DynamoDB::Table")[documents_table_id(template)]
+    properties = table["Properties"]
+    assert properties["GlobalSecondaryIndexes"] == [
+        {
+            "IndexName": DOCUMENTS_BY_KEY_INDEX,
+            "KeySchema": [
+                {"AttributeName": DOCUMENTS_BY_KEY_PARTITION, "KeyType": "HASH"},
+                {"AttributeName": DOCUMENTS_BY_KEY_SORT, "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+    ]
+    assert sorted(properties["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == [
+        {"AttributeName": name, "AttributeType": "S"}
+        for name in sorted(("document_id", DOCUMENTS_BY_KEY_PARTITION, DOCUMENTS_BY_KEY_SORT))
+    ]
 
 
 def test_queues_keep_messages_14_days_and_require_tls(template: Template) -> None:
