@@ -4,9 +4,25 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 OCR := $(VENV)/.ocr
+BROWSER := $(VENV)/.browser
 APT_OCR := tesseract-ocr tesseract-ocr-eng
+APT_BROWSER := chromium
 
 .PHONY: demo test lint synth clean
+
+# $(call apt_install,COMMAND,PACKAGES,WITHOUT IT): install Debian PACKAGES unless COMMAND is
+# there, when the machine allows it (root, or sudo without a password, and apt-get);
+# otherwise say what is off without them.
+define apt_install
+if command -v $(1) >/dev/null; then :; \
+elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    --no-install-recommends $(2) >/dev/null) || echo "warning: could not install $(2)"; \
+elif command -v apt-get >/dev/null && sudo -n true 2>/dev/null; then \
+  (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    --no-install-recommends $(2) >/dev/null) || echo "warning: could not install $(2)"; \
+else echo "note: $(1) is not installed, so $(3)."; fi
+endef
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	$(PYTHON) -m venv $(VENV)
@@ -19,20 +35,19 @@ $(STAMP): pyproject.toml package.json package-lock.json
 # machine allows it (root, or sudo without a password, and apt-get); otherwise the set-up
 # says how, and scanned documents end with OcrUnavailableError until it is installed.
 $(OCR): $(STAMP)
-	@if command -v tesseract >/dev/null; then :; \
-	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    --no-install-recommends $(APT_OCR) >/dev/null) || echo "warning: could not install tesseract"; \
-	elif command -v apt-get >/dev/null && sudo -n true 2>/dev/null; then \
-	  (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    --no-install-recommends $(APT_OCR) >/dev/null) || echo "warning: could not install tesseract"; \
-	else echo "note: tesseract is not installed, so offline OCR is off (README: OCR)."; fi
+	@$(call apt_install,tesseract,$(APT_OCR),offline OCR is off (README: OCR))
 	touch $(OCR)
+
+# The console's browser tests drive Debian's Chromium (README: Console); installed here the
+# same way, for the tests only. Without it those tests skip and say why.
+$(BROWSER): $(STAMP)
+	@$(call apt_install,chromium,$(APT_BROWSER),the console's browser tests skip)
+	touch $(BROWSER)
 
 demo: $(STAMP) $(OCR)
 	$(VENV)/bin/docpipe demo
 
-test: $(STAMP) $(OCR) lint
+test: $(STAMP) $(OCR) $(BROWSER) lint
 	$(PY) -m pytest
 
 lint: $(STAMP)

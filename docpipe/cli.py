@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 import tempfile
 import textwrap
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
 # `--version` answer at once.
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl-C: the shells' 128 + SIGINT
+# Progress lines go to stderr when it is a terminal, or when this is "1" (a CI log).
+PROGRESS_ENV = "DOCPIPE_PROGRESS"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,8 +50,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--timeout", type=float, default=900.0, help="seconds to wait for all documents (900)"
     )
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
     demo = commands.add_parser("demo", help="generate sample documents and run them")
     demo.add_argument("--json", action="store_true", help="print one JSON array")
+    demo.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    serve = commands.add_parser(
+        "serve", help="the local web console on 127.0.0.1: executions, documents, dead letters"
+    )
+    serve.add_argument("--port", type=int, default=8321, help="port (8321; 0: any free one)")
     extract = commands.add_parser(
         "extract", help="print the text and metadata the pipeline extracts from files"
     )
@@ -167,9 +177,11 @@ def _run(
     as_json: bool,
     concurrency: int | None,
     timeout: float,
+    quiet: bool = False,
     extra_env: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Process `files`; task logs stay off stdout while a JSON answer is expected."""
+    """Process `files`; task logs stay off stdout while a JSON answer is expected. A line
+    on stderr per finished document when stderr is a terminal (not with `quiet`)."""
     from docpipe.engine import LocalEngine
     from docpipe.runner import keep_state, run_files
     from docpipe.state import StateDirectory
@@ -180,12 +192,34 @@ def _run(
         _stdout_to_stderr(as_json),
         LocalEngine(extra_env=extra_env, max_concurrent_documents=concurrency) as engine,
     ):
-        results = run_files(engine, files, timeout=timeout)
+        shown = not quiet and (sys.stderr.isatty() or os.environ.get(PROGRESS_ENV) == "1")
+        progress = Progress(len(files), names_only=extra_env is not None) if shown else None
+        results = run_files(engine, files, timeout=timeout, on_result=progress)
         # What later commands (trace, results) read, in the state directory
         state = StateDirectory()
         keep_state(engine, state)
         state.save_run(results)
         return results
+
+
+class Progress:
+    """`[3/10] SUCCEEDED  invoice  report.pdf` on stderr as each document ends."""
+
+    def __init__(self, total: int, *, names_only: bool = False) -> None:
+        self.total = total
+        self.done = 0
+        self.names_only = names_only  # the demo's files lie in a temporary directory
+
+    def __call__(self, result: dict[str, Any]) -> None:
+        self.done += 1
+        what = result.get("category") or (result.get("error") or {}).get("type") or ""
+        width = len(str(self.total))
+        print(
+            f"[{self.done:>{width}}/{self.total}] {result['status']:<17} {what:<24} "
+            f"{Path(result['file']).name if self.names_only else result['file']}",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _print_json(results: Any) -> None:
@@ -200,7 +234,7 @@ def _report(results: Sequence[dict[str, Any]], *, as_json: bool) -> None:
         _print_human(results, sys.stdout)
 
 
-def _demo(as_json: bool) -> int:
+def _demo(as_json: bool, quiet: bool) -> int:
     from docpipe.runner import InputFile
     from docpipe.samples import write_samples
 
@@ -217,6 +251,7 @@ def _demo(as_json: bool) -> int:
             as_json=as_json,
             concurrency=None,
             timeout=900.0,
+            quiet=quiet,
             extra_env={"DOCPIPE_CHUNK_TOKENS": "400", "DOCPIPE_CHUNK_OVERLAP_TOKENS": "40"},
         )
     for (_, sample), result in zip(written, results, strict=True):
@@ -463,12 +498,33 @@ def _offline_redrive(target: str) -> list[dict[str, Any]]:
         raise UsageError(str(exc)) from exc
 
 
+def _serve(port: int) -> int:
+    from docpipe.console.server import open_console
+    from docpipe.state import StateDirectory
+
+    state = StateDirectory()
+    try:
+        console = open_console(state, port)
+    except OSError as exc:
+        raise UsageError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}") from exc
+    print(f"docpipe console on {console.url} (state: {state.root}/); Ctrl-C stops it", flush=True)
+    try:
+        console.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        console.stop()
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `docpipe` command; returns the exit code."""
     args = _parser().parse_args(argv)
     try:
         if args.command == "demo":
-            return _demo(args.json)
+            return _demo(args.json, args.quiet)
+        if args.command == "serve":
+            return _serve(args.port)
         if args.command == "trace":
             return _trace(
                 args.target, as_json=args.json, full=args.full, stack_name=_deployed_stack(args)
@@ -494,12 +550,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         files = expand_paths(args.paths)
         if args.command == "extract":
             return _extract(files, as_json=args.json)
-        results = _run(files, as_json=args.json, concurrency=args.concurrency, timeout=args.timeout)
+        results = _run(
+            files,
+            as_json=args.json,
+            concurrency=args.concurrency,
+            timeout=args.timeout,
+            quiet=args.quiet,
+        )
         _report(results, as_json=args.json)
     except (UsageError, EngineError) as exc:
         # EngineError here is set-up the user can fix (e.g. no Converse endpoint offline).
         print(f"docpipe: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if any((r["error"] or {}).get("type") == "Interrupted" for r in results):
+        print("docpipe: interrupted; the documents not ended are marked", file=sys.stderr)
+        return EXIT_INTERRUPTED
     failed = any(r["status"] in ("FAILED", "TIMED_OUT") for r in results)
     return EXIT_FAILED if failed else EXIT_OK
 

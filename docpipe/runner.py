@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from docpipe.engine import BUCKET, TABLE, ExecutionOutcome, LocalEngine, Upload, WaitTimeout
+from docpipe.engine import BUCKET, TABLE, ExecutionOutcome, LocalEngine, Upload
 from docpipe.errors import UsageError
 from docpipe.state import StateDirectory
 from tasks.shared.execution_names import STOPPED_ERRORS
@@ -138,46 +138,66 @@ def run_files(
     files: Sequence[InputFile],
     *,
     timeout: float = 900.0,
+    on_result: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Upload every file at once and let the intake pace them; results in input order.
 
     The engine's cap (`max_concurrent_documents`) bounds how many run. A file whose bytes
     equal an earlier file's is uploaded only once that one has ended, so that "the later
     copy is the duplicate" holds in input order. A document not ended when `timeout`
-    seconds have passed is reported TIMED_OUT.
+    seconds have passed is reported TIMED_OUT; so is every document not ended when the
+    user interrupts the command (Ctrl-C), with the error `Interrupted`. `on_result` hears
+    of each result as its document ends (the progress lines).
     """
     deadline = time.monotonic() + timeout
     uploads: dict[int, Upload] = {}
     first_of: dict[str, int] = {}
-    deferred: list[tuple[int, int, bytes]] = []  # (index, index of the first copy, data)
+    deferred: dict[int, list[tuple[int, bytes]]] = {}  # first copy -> (index, data) of later ones
     for index, file in enumerate(files):
         data = file.path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
         if digest in first_of:
-            deferred.append((index, first_of[digest], data))
+            deferred.setdefault(first_of[digest], []).append((index, data))
             continue
         first_of[digest] = index
         uploads[index] = engine.upload(data, file.key, file.path)
-    outcomes: dict[int, ExecutionOutcome] = {}
+    results: dict[int, dict[str, Any]] = {}
 
-    def outcome_of(index: int) -> ExecutionOutcome:
-        if index not in outcomes:
-            arn = uploads[index].execution_arn
-            try:
-                outcomes[index] = engine.wait(arn, max(0.0, deadline - time.monotonic()))
-            except WaitTimeout as exc:
-                admitted = engine.describe(arn) is not None
-                status = STILL_RUNNING if admitted else NOT_ADMITTED
-                outcomes[index] = ExecutionOutcome(arn, status, None, "TIMED_OUT", str(exc))
-        return outcomes[index]
+    def ended(index: int, outcome: ExecutionOutcome) -> None:
+        results[index] = result_of(engine, files[index], uploads[index], outcome)
+        if on_result is not None:
+            on_result(results[index])
+        for later, data in deferred.pop(index, []):
+            uploads[later] = engine.upload(data, files[later].key, files[later].path)
 
-    for index, first, data in deferred:
-        outcome_of(first)
-        uploads[index] = engine.upload(data, files[index].key, files[index].path)
-    return [
-        result_of(engine, file, uploads[index], outcome_of(index))
-        for index, file in enumerate(files)
-    ]
+    pause = 0.02
+    try:
+        while len(results) < len(files) and time.monotonic() <= deadline:
+            for index in [i for i in uploads if i not in results]:
+                described = engine.describe(uploads[index].execution_arn)
+                if described is not None and described["status"] != "RUNNING":
+                    ended(index, engine.wait(uploads[index].execution_arn, 0.0))
+            time.sleep(pause)
+            pause = min(0.2, pause * 1.5)  # quick for short executions, light for long ones
+        reason, error = f"after {timeout} s (--timeout)", "TIMED_OUT"
+    except KeyboardInterrupt:
+        reason, error = "when the command was interrupted", "Interrupted"
+    for index in range(len(files)):
+        if index in results:
+            continue
+        if index not in uploads:  # a later copy, not uploaded: its first copy never ended
+            uploads[index] = Upload(files[index].path, files[index].key, "", "", "")
+        arn = uploads[index].execution_arn
+        admitted = bool(arn) and engine.describe(arn) is not None
+        status = STILL_RUNNING if admitted else NOT_ADMITTED
+        state = "still running" if admitted else "not admitted from the intake"
+        results[index] = result_of(
+            engine,
+            files[index],
+            uploads[index],
+            ExecutionOutcome(arn, status, None, error, f"The document was {state} {reason}."),
+        )
+    return [results[index] for index in range(len(files))]
 
 
 def keep_state(engine: LocalEngine, state: StateDirectory) -> None:

@@ -33,7 +33,7 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         env.setenv("DOCPIPE_FAULT_CRASH_RATE", "1")
         env.setenv("DOCPIPE_FAULT_TASKS", "extract_text")
         env.setenv("DOCPIPE_FAULT_MATCH", "flaky-memo")
-        assert main(["run", str(letter), str(memo)]) == 1
+        assert main(["run", str(letter), str(memo), "-q"]) == 1
     state = StateDirectory(home)
     [record] = [r for r in state.records() if r.get("object_key", "").endswith("letter.txt")]
     return {"state": state, "folder": folder, "letter": record}

@@ -4,9 +4,14 @@ browser needed. The pages themselves are driven in Chromium in test_console_brow
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -144,3 +149,23 @@ def test_replaying_every_dead_letter_reprocesses_the_failed_document(
     replayed = by_key(get(console, "api/executions"), "flaky-memo.txt")
     assert sorted(r["status"] for r in replayed) == ["FAILED", "SUCCEEDED"]
     assert any(r["name"].endswith("-r1") for r in replayed)
+
+
+def test_docpipe_serve_answers_on_loopback_until_interrupted(
+    ran: dict[str, Any], tmp_path: Path
+) -> None:
+    env = {**os.environ, "DOCPIPE_HOME": str(ran["state"].root)}
+    command = [sys.executable, "-m", "docpipe.cli", "serve", "--port", "0"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    url = first.split(" on ", 1)[1].split(" ", 1)[0]
+    try:
+        assert url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(url + "api/executions", timeout=30) as answer:
+            assert len(json.loads(answer.read())) >= 2
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            assert b'<main id="view">' in answer.read()
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
