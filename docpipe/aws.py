@@ -546,6 +546,12 @@ def _replay_one(stack: DeployedStack, letter: DeadLetter) -> dict[str, Any]:
     obj = event["detail"]["object"]
     bucket, key, version = event["detail"]["bucket"]["name"], obj["key"], obj["version-id"]
     record = stack.record(document_id(bucket, key, version))
+    if record is not None and record.get("status") == "PROCESSING":
+        running = stack.describe_execution(str(record.get("execution_arn")))
+        status = running["status"] if running else "ABORTED"
+        if status == "RUNNING":
+            return {"replayed": False, "reason": "its execution is still running"}
+        _take_over(stack, record, status)
     replays = int((record or {}).get("replays") or 0) + 1
     stack.client("sqs").send_message(
         QueueUrl=stack.output(INTAKE_QUEUE), MessageBody=json.dumps({**event, REPLAY_KEY: replays})
@@ -556,6 +562,32 @@ def _replay_one(stack: DeployedStack, letter: DeadLetter) -> dict[str, Any]:
         "replay_execution_arn": execution_arn(stack.state_machine_arn, name),
         "status": "ACCEPTED",
     }
+
+
+def _take_over(stack: DeployedStack, record: dict[str, Any], status: str) -> None:
+    """Mark FAILED the PROCESSING record of an execution that ended without recording its
+    outcome, so Register Document lets the replay take it over (only if it is still that
+    execution's PROCESSING record)."""
+    from docpipe.dead_letters import abandoned
+
+    marked = abandoned(record, status)
+    try:
+        stack.client("dynamodb").update_item(
+            TableName=stack.output(DOCUMENTS_TABLE),
+            Key={"document_id": {"S": record["document_id"]}},
+            UpdateExpression="SET #status = :failed, error_type = :error",
+            ConditionExpression="#status = :processing AND execution_arn = :arn",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":failed": {"S": "FAILED"},
+                ":error": {"S": str(marked["error_type"])},
+                ":processing": {"S": "PROCESSING"},
+                ":arn": {"S": str(record.get("execution_arn"))},
+            },
+        )
+    except ClientError as exc:
+        if _code(exc) != "ConditionalCheckFailedException":  # another writer got there first
+            raise
 
 
 def completion_attributes(notification: dict[str, Any]) -> dict[str, dict[str, str]]:

@@ -17,15 +17,19 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeSerializer
 
-from docpipe.engine import TABLE, LocalEngine, WaitTimeout
-from docpipe.runner import keep_state
 from docpipe.state import DeadLetter, StateDirectory
-from tasks.shared.execution_names import document_id, execution_name
+from tasks.shared.execution_names import STOPPED_ERRORS, document_id, execution_name
 from tasks.start_pipeline.task import REPLAY_KEY
+
+if TYPE_CHECKING:
+    from docpipe.engine import LocalEngine
+
+# The engine (and moto) load only for an offline replay: `summary`, `upload_event` and
+# `abandoned` serve the commands against a deployed stack too.
 
 _SERIALIZER = TypeSerializer()
 
@@ -65,6 +69,9 @@ def replay(
     then holds the replays' executions and records (and the letters of any that failed
     again)."""
     outcomes: list[dict[str, Any]] = []
+    from docpipe.engine import LocalEngine, WaitTimeout
+    from docpipe.runner import keep_state
+
     with LocalEngine() as engine:
         started: list[tuple[DeadLetter, str]] = []
         for letter in letters:
@@ -92,6 +99,8 @@ def replay(
 def _resend(
     engine: LocalEngine, state: StateDirectory, letter: DeadLetter, event: dict[str, Any]
 ) -> str:
+    from docpipe.engine import TABLE
+
     obj = event["detail"]["object"]
     bucket, key, version = event["detail"]["bucket"]["name"], obj["key"], obj["version-id"]
     body = state.object(bucket, key)
@@ -101,6 +110,9 @@ def _resend(
     replays = 1
     if record is not None:
         replays = int(record.get("replays") or 0) + 1
+        kept = state.execution(str(record.get("execution_arn") or "").rsplit(":", 1)[-1])
+        ended = kept["execution"]["status"] if kept else "ABORTED"  # none kept: not running
+        record = abandoned(record, ended)
         item = {k: _SERIALIZER.serialize(_dynamo(v)) for k, v in record.items()}
         engine.client("dynamodb").put_item(TableName=TABLE, Item=item)
     engine.client("sqs").send_message(
@@ -108,6 +120,18 @@ def _resend(
     )
     state.remove_dead_letter(letter.id)  # the intake accepted the replay
     return engine.execution_arn(execution_name(bucket, key, version, replays))
+
+
+def abandoned(record: dict[str, Any], status: str) -> dict[str, Any]:
+    """A PROCESSING record whose execution ended with `status` without recording its
+    outcome (aborted, timed out, or failed with its letter undelivered), marked FAILED so
+    that the replay takes it over at once instead of waiting for it to expire. Any other
+    record as it is: a RUNNING execution's is left alone (the replay then waits its turn
+    as a duplicate would)."""
+    if record.get("status") != "PROCESSING" or status == "RUNNING":
+        return record
+    error = STOPPED_ERRORS.get(status, f"Execution{status.title().replace('_', '')}")
+    return {**record, "status": "FAILED", "error_type": record.get("error_type") or error}
 
 
 def _republish(engine: LocalEngine, state: StateDirectory, letter: DeadLetter) -> dict[str, Any]:

@@ -345,3 +345,33 @@ def test_missing_credentials_or_region_are_usage_errors(
     monkeypatch.delenv("AWS_DEFAULT_REGION")
     assert main(["dlq", "list", "--aws"]) == 2
     assert capsys.readouterr().err.startswith("docpipe: You must specify a region")
+
+
+def test_a_replay_takes_over_a_record_its_ended_execution_left_processing(
+    twin: Twin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    aws_stack = ("--aws", "--stack", STACK)
+    # Given the failed document's record left PROCESSING by its ended execution
+    dynamodb = twin.engine.client("dynamodb")
+    key = {"document_id": {"S": document_id(BUCKET, twin.flaky.key, twin.flaky.version_id)}}
+    dynamodb.update_item(
+        TableName=TABLE,
+        Key=key,
+        UpdateExpression="SET #status = :processing",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={":processing": {"S": "PROCESSING"}},
+    )
+    [letter] = [
+        letter
+        for letter in cli_json(capsys, "dlq", "list", "--json", *aws_stack)[1]
+        if letter["key"] == twin.flaky.key
+    ]
+
+    # When its letter is replayed
+    code, [outcome] = cli_json(capsys, "dlq", "replay", letter["id"], "--json", *aws_stack)
+
+    # Then the record is taken over and the document processed again, not skipped
+    assert code == 0 and outcome["status"] == "ACCEPTED"
+    assert twin.engine.wait(twin.flaky.execution_arn + "-r1", 120).status == "SUCCEEDED"
+    item = dynamodb.get_item(TableName=TABLE, Key=key, ConsistentRead=True)["Item"]
+    assert item["status"]["S"] == "SUCCEEDED" and item["replays"]["N"] == "1"

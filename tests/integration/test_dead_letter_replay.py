@@ -143,3 +143,25 @@ def test_redrive_runs_a_failed_execution_again_and_refuses_a_succeeded_one(
     good = failed_once["letter.txt"]["execution_arn"]
     assert main(["redrive", good]) == 2
     assert "SUCCEEDED" in capsys.readouterr().err
+
+
+def test_a_replay_takes_over_a_record_its_ended_execution_left_processing(
+    failed_once: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given the failed document's record left PROCESSING, as an execution that was aborted
+    # or timed out before its failure path ran leaves it (long before the record expires)
+    state = StateDirectory()
+    flaky = failed_once["flaky-memo.txt"]
+    record = state.record(flaky["document_id"])
+    assert record is not None
+    record["status"] = "PROCESSING"
+    record.pop("error_type", None)
+    (state.root / "records" / f"{flaky['document_id']}.json").write_text(json.dumps(record))
+
+    # When its dead letter is replayed
+    code, outcomes = run_json(capsys, "dlq", "replay", "--all", "--json")
+
+    # Then the replay processes it again (it is not skipped as a duplicate of itself)
+    assert code == 0 and [o["status"] for o in outcomes] == ["SUCCEEDED"]
+    after = state.record(flaky["document_id"])
+    assert after is not None and after["status"] == "SUCCEEDED" and after["replays"] == 1
