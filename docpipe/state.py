@@ -231,7 +231,7 @@ class StateDirectory:
 
     def resolve(self, target: str) -> str | None:
         """The ARN of the execution `target` names: an execution name or ARN, a document id,
-        or a file run before (its latest run)."""
+        or a file run before (its latest run), by its path or its bare name."""
         if target.startswith("arn:"):
             return target if self.execution(target.rsplit(":", 1)[-1]) else None
         kept = self.execution(target)
@@ -241,8 +241,13 @@ class StateDirectory:
         if record is not None and record.get("execution_arn"):
             return str(record["execution_arn"])
         wanted = str(Path(target).resolve())
-        for run in reversed(self.runs()):
+        runs = list(reversed(self.runs()))
+        for run in runs:
             if run["path"] == wanted or run["file"] == target:
+                return str(run["execution_arn"])
+        # A bare file name: the latest run of a file of that name (the demo's files too)
+        for run in runs:
+            if Path(run["file"]).name == target:
                 return str(run["execution_arn"])
         return None
 

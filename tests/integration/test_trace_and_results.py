@@ -95,6 +95,10 @@ def test_trace_of_a_failed_document_highlights_the_failing_step(
     assert state_by_name(traced, "Record Failure")["status"] == "succeeded"
     assert state_by_name(traced, "Fail")["status"] == "failed"
 
+    # and the same execution is found by the file's bare name, from another folder
+    assert main(["trace", "broken.pdf", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["execution_arn"] == traced["execution_arn"]
+
 
 def test_trace_and_results_work_from_a_new_process(ran: dict[str, Any], state_home: Path) -> None:
     env = {"DOCPIPE_HOME": str(state_home), "PATH": "/usr/bin:/bin"}
