@@ -54,6 +54,25 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="generate sample documents and run them")
     demo.add_argument("--json", action="store_true", help="print one JSON array")
     demo.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    evaluate = commands.add_parser(
+        "eval", help="run labelled documents and measure the category and the summaries"
+    )
+    evaluate.add_argument("paths", nargs="+", metavar="PATH", help="files or directories")
+    evaluate.add_argument(
+        "--labels", required=True, metavar="FILE.csv", help="columns file,label (README: Eval)"
+    )
+    evaluate.add_argument(
+        "--provider", choices=["local", "bedrock"], default=None, help="the model (local)"
+    )
+    evaluate.add_argument(
+        "--label-config", metavar="FILE.json", help="the labels to classify into (labels.json)"
+    )
+    evaluate.add_argument("--set", dest="set_name", default=None, help="the set's name")
+    evaluate.add_argument("--split", default=None, help="the split used (tune, test)")
+    evaluate.add_argument("--report", metavar="FILE.md", help="where the report goes")
+    evaluate.add_argument("--baseline", metavar="FILE.json", help="an earlier report's sidecar")
+    evaluate.add_argument("--json", action="store_true", help="print every figure as JSON")
+    evaluate.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     serve = commands.add_parser(
         "serve", help="the local web console on 127.0.0.1: executions, documents, dead letters"
     )
@@ -178,6 +197,7 @@ def _run(
     concurrency: int | None,
     timeout: float,
     quiet: bool = False,
+    names_only: bool = False,
     extra_env: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Process `files`; task logs stay off stdout while a JSON answer is expected. A line
@@ -193,7 +213,7 @@ def _run(
         LocalEngine(extra_env=extra_env, max_concurrent_documents=concurrency) as engine,
     ):
         shown = not quiet and (sys.stderr.isatty() or os.environ.get(PROGRESS_ENV) == "1")
-        progress = Progress(len(files), names_only=extra_env is not None) if shown else None
+        progress = Progress(len(files), names_only=names_only) if shown else None
         results = run_files(engine, files, timeout=timeout, on_result=progress)
         # What later commands (trace, results) read, in the state directory
         state = StateDirectory()
@@ -252,6 +272,7 @@ def _demo(as_json: bool, quiet: bool) -> int:
             concurrency=None,
             timeout=900.0,
             quiet=quiet,
+            names_only=True,
             extra_env={"DOCPIPE_CHUNK_TOKENS": "400", "DOCPIPE_CHUNK_OVERLAP_TOKENS": "40"},
         )
     for (_, sample), result in zip(written, results, strict=True):
@@ -498,6 +519,75 @@ def _offline_redrive(target: str) -> list[dict[str, Any]]:
         raise UsageError(str(exc)) from exc
 
 
+def _eval(args: argparse.Namespace) -> int:
+    from docpipe.evaluation.labelled import read_labels
+    from docpipe.evaluation.report import RunInfo
+    from docpipe.evaluation.run import measure
+    from docpipe.runner import expand_paths
+    from docpipe.state import StateDirectory
+    from tasks.shared.providers.local import PROVIDER_MODEL
+
+    labels_csv = Path(args.labels).resolve()
+    files = [file for file in expand_paths(args.paths) if file.path.resolve() != labels_csv]
+    labelled = read_labels(args.labels, [file.path for file in files])
+    for path in labelled.unlabelled:
+        print(f"docpipe eval: {path} has no label in {args.labels}: left out", file=sys.stderr)
+    by_path = {file.path: file for file in files}
+    chosen = [by_path[entry.path] for entry in labelled.files]
+    if not chosen:
+        raise UsageError(f"no labelled file among the paths given ({args.labels})")
+    extra = {}
+    if args.provider:
+        extra["DOCPIPE_MODEL_PROVIDER"] = args.provider
+    if args.label_config:
+        extra["DOCPIPE_LABELS_FILE"] = str(Path(args.label_config).resolve())
+    provider = args.provider or os.environ.get("DOCPIPE_MODEL_PROVIDER", "local")
+    model = (
+        PROVIDER_MODEL
+        if provider == "local"
+        else os.environ.get("DOCPIPE_MODEL_ID", "amazon.nova-micro-v1:0")
+    )
+    results = _run(
+        chosen,
+        as_json=args.json,
+        concurrency=None,
+        timeout=max(900.0, 30.0 * len(chosen)),
+        quiet=args.quiet,
+        extra_env=extra or None,
+    )
+    run = RunInfo(
+        args.set_name or Path(args.labels).parent.name,
+        args.split or Path(args.labels).stem,
+        provider,
+        model,
+    )
+    evaluation = measure(
+        results,
+        labelled,
+        StateDirectory(),
+        run=run,
+        labels_file=extra.get("DOCPIPE_LABELS_FILE") or os.environ.get("DOCPIPE_LABELS_FILE"),
+        report=Path(args.report) if args.report else None,
+        baseline=Path(args.baseline) if args.baseline else None,
+    )
+    if args.json:
+        _print_json(evaluation.data)
+    else:
+        data = evaluation.data
+        print(
+            f"{data['document_count']} documents: accuracy {_figure(data['accuracy'])}, "
+            f"macro-F1 {_figure(data['macro_f1'])}, ECE {_figure(data['ece'])}, "
+            f"other {_figure(data['other_share'])}, review {_figure(data['review_share'])}, "
+            f"failed {data['failed']}"
+        )
+    print(f"report: {evaluation.report} (figures: {evaluation.sidecar})", file=sys.stderr)
+    return EXIT_OK
+
+
+def _figure(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
 def _serve(port: int) -> int:
     from docpipe.console.server import open_console
     from docpipe.state import StateDirectory
@@ -525,6 +615,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo(args.json, args.quiet)
         if args.command == "serve":
             return _serve(args.port)
+        if args.command == "eval":
+            return _eval(args)
         if args.command == "trace":
             return _trace(
                 args.target, as_json=args.json, full=args.full, stack_name=_deployed_stack(args)
