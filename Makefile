@@ -8,7 +8,7 @@ BROWSER := $(VENV)/.browser
 APT_OCR := tesseract-ocr tesseract-ocr-eng
 APT_BROWSER := chromium
 
-.PHONY: demo test lint synth clean
+.PHONY: demo test lint synth bench clean
 
 # $(call apt_install,COMMAND,PACKAGES,WITHOUT IT): install Debian PACKAGES unless COMMAND is
 # there, when the machine allows it (root, or sudo without a password, and apt-get);
@@ -54,6 +54,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+# Every benchmark, written up in docs/BENCHMARKS.md (README: Benchmarks); 10-15 minutes.
+bench: $(STAMP) $(OCR)
+	$(PY) -m bench
 
 synth: $(STAMP)
 	PATH="$(CURDIR)/node_modules/.bin:$$PATH" npx cdk synth --quiet

@@ -30,6 +30,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 # All imported here, so that no extractor's first run pays for its imports.
 import pypdfium2
@@ -169,65 +170,115 @@ def tally(outcomes: dict[str, Outcome], paths: list[str]) -> Tally:
     return total
 
 
+def pdf_files(directory: Path) -> dict[str, bytes]:
+    """Every PDF below `directory` (by its content, not its name), by relative path."""
+    files = sorted(
+        p for p in directory.rglob("*") if p.is_file() and b"%PDF-" in p.read_bytes()[:1024]
+    )
+    return {str(p.relative_to(directory)): p.read_bytes() for p in files}
+
+
+def run(directory: Path, repeat: int) -> dict[str, Any]:
+    """Measure every extractor on the PDFs below `directory`; the figures `main` prints.
+
+    Returns the directory, file count and repeat; per extractor its seconds, pages, pages/s,
+    coverage, OCR pages (docpipe only), files opened and failed, and its time and coverage
+    each divided by bare pypdfium2's; the target comparison on the files both read; and
+    the notes on the files compared apart.
+    """
+    blobs = pdf_files(directory)
+    # Library warnings about damaged files are the data, not news; printing them costs time.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        logging.disable(logging.CRITICAL)
+        try:
+            outcomes = measure(blobs, repeat)
+        finally:
+            logging.disable(logging.NOTSET)
+    paths = list(blobs)
+    tallies = {name: tally(outcomes[name], paths) for name in EXTRACTORS}
+    base = tallies[BASE]
+    extractors = {
+        name: {
+            "seconds": t.seconds,
+            "pages": t.pages,
+            "pages_per_s": t.pages / t.seconds,
+            "coverage": t.coverage,
+            "ocr_pages": t.ocr_pages if name == DOCPIPE else None,
+            "opened": t.opened,
+            "failed": len(t.failed),
+            "time_ratio": t.seconds / base.seconds,
+            "coverage_ratio": t.coverage / base.coverage,
+        }
+        for name, t in tallies.items()
+    }
+    both = [p for p in paths if outcomes[DOCPIPE][p].reading and outcomes[BASE][p].reading]
+    ours, theirs = tally(outcomes[DOCPIPE], both), tally(outcomes[BASE], both)
+    time_ratio = ours.seconds / theirs.seconds
+    notes = [
+        f"not compared: {path}: docpipe {_describe(outcomes[DOCPIPE][path])}; "
+        f"bare pypdfium2 {_describe(outcomes[BASE][path])}"
+        for path in paths
+        if path not in both
+    ]
+    for path in both:
+        reading = outcomes[DOCPIPE][path].reading
+        if reading and (reading.extractor != "pypdfium2" or reading.ocr_pages):
+            notes.append(
+                f"docpipe on {path}: extractor {reading.extractor}, "
+                f"{reading.ocr_pages} of {len(reading.texts)} pages for OCR"
+            )
+    return {
+        "directory": str(directory),
+        "files": len(blobs),
+        "repeat": repeat,
+        "extractors": extractors,
+        "target": {
+            "files": len(both),
+            "docpipe_s": ours.seconds,
+            "base_s": theirs.seconds,
+            "time_ratio": time_ratio,
+            "time_target": TIME_TARGET,
+            "coverage": ours.coverage,
+            "base_coverage": theirs.coverage,
+            "coverage_ratio": ours.coverage / theirs.coverage,
+            "met": time_ratio <= TIME_TARGET and ours.coverage >= theirs.coverage,
+        },
+        "notes": notes,
+    }
+
+
 def main() -> None:
     """Run every extractor over the PDFs and print the tables."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("directory", type=Path)
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per file and extractor")
     args = parser.parse_args()
-    files = sorted(
-        p for p in args.directory.rglob("*") if p.is_file() and b"%PDF-" in p.read_bytes()[:1024]
-    )
-    blobs = {str(p.relative_to(args.directory)): p.read_bytes() for p in files}
-    # Library warnings about damaged files are the data, not news; printing them costs time.
-    warnings.simplefilter("ignore")
-    logging.disable(logging.CRITICAL)
-    outcomes = measure(blobs, args.repeat)
-    paths = list(blobs)
-    tallies = {name: tally(outcomes[name], paths) for name in EXTRACTORS}
-    base = tallies[BASE]
-
+    figures = run(args.directory, args.repeat)
     print(
-        f"{len(blobs)} PDFs from {args.directory}; time: best of {args.repeat} runs per file, "
-        "summed; coverage: non-space characters"
+        f"{figures['files']} PDFs from {args.directory}; time: best of {args.repeat} runs per "
+        "file, summed; coverage: non-space characters"
     )
     print(
         f"{'extractor':<17} {'seconds':>8} {'pages/s':>8} {'coverage':>10} {'OCR pages':>9} "
         f"{'opened':>6} {'failed':>6} {'time x':>7} {'cover x':>7}"
     )
-    for name, t in tallies.items():
-        ocr = f"{t.ocr_pages:>9}" if name == DOCPIPE else f"{'-':>9}"
+    for name, t in figures["extractors"].items():
+        ocr = f"{t['ocr_pages']:>9}" if t["ocr_pages"] is not None else f"{'-':>9}"
         print(
-            f"{name:<17} {t.seconds:>8.3f} {t.pages / t.seconds:>8.0f} {t.coverage:>10,} {ocr} "
-            f"{t.opened:>6} {len(t.failed):>6} {t.seconds / base.seconds:>7.2f} "
-            f"{t.coverage / base.coverage:>7.2f}"
+            f"{name:<17} {t['seconds']:>8.3f} {t['pages_per_s']:>8.0f} {t['coverage']:>10,} "
+            f"{ocr} {t['opened']:>6} {t['failed']:>6} {t['time_ratio']:>7.2f} "
+            f"{t['coverage_ratio']:>7.2f}"
         )
-
-    both = [p for p in paths if outcomes[DOCPIPE][p].reading and outcomes[BASE][p].reading]
-    ours, theirs = tally(outcomes[DOCPIPE], both), tally(outcomes[BASE], both)
-    time_ratio = ours.seconds / theirs.seconds
-    cover_ratio = ours.coverage / theirs.coverage
-    met = time_ratio <= TIME_TARGET and ours.coverage >= theirs.coverage
+    target = figures["target"]
     print(
-        f"\nTarget, on the {len(both)} PDFs both read: docpipe {ours.seconds:.3f} s vs bare "
-        f"pypdfium2 {theirs.seconds:.3f} s = {time_ratio:.2f}x (target <= {TIME_TARGET:.2f}x); "
-        f"coverage {ours.coverage:,} vs {theirs.coverage:,} = {cover_ratio:.3f}x "
-        f"(target >= 1): {'MET' if met else 'NOT MET'}"
+        f"\nTarget, on the {target['files']} PDFs both read: docpipe {target['docpipe_s']:.3f} s "
+        f"vs bare pypdfium2 {target['base_s']:.3f} s = {target['time_ratio']:.2f}x (target <= "
+        f"{TIME_TARGET:.2f}x); coverage {target['coverage']:,} vs {target['base_coverage']:,} = "
+        f"{target['coverage_ratio']:.3f}x (target >= 1): {'MET' if target['met'] else 'NOT MET'}"
     )
-    only_one = [p for p in paths if p not in both]
-    for path in only_one:
-        ours_outcome, base_outcome = outcomes[DOCPIPE][path], outcomes[BASE][path]
-        print(
-            f"  not compared: {path}: docpipe "
-            f"{_describe(ours_outcome)}; bare pypdfium2 {_describe(base_outcome)}"
-        )
-    for path in both:
-        reading = outcomes[DOCPIPE][path].reading
-        if reading and (reading.extractor != "pypdfium2" or reading.ocr_pages):
-            print(
-                f"  docpipe on {path}: extractor {reading.extractor}, "
-                f"{reading.ocr_pages} of {len(reading.texts)} pages for OCR"
-            )
+    for note in figures["notes"]:
+        print(f"  {note}")
 
 
 def _describe(outcome: Outcome) -> str:

@@ -19,6 +19,7 @@ import re
 import time
 from typing import Any
 
+from bench.asl import fan_out, transitions
 from docpipe import samples
 from docpipe.converse_fake import (
     ConverseFake,
@@ -28,6 +29,72 @@ from docpipe.converse_fake import (
 )
 from docpipe.engine import LocalEngine
 from infra.config import DEFAULT_MODEL_ID
+
+
+def run(sizes: list[int]) -> list[dict[str, Any]]:
+    """Run one generated document per size (pages) and return its figures, one dict each.
+
+    Besides what `main` prints, each holds the execution's billed state transitions (all,
+    and inside the Map's items) for the cost model in `bench.cost`.
+    """
+    fan = fan_out()
+    rows = []
+    with (
+        ConverseFake() as fake,
+        LocalEngine(
+            model_provider="bedrock",
+            extra_env={**fake.env(), "DOCPIPE_MODEL_ID": DEFAULT_MODEL_ID},
+        ) as engine,
+    ):
+        for pages in sizes:
+            data = samples.invoice_pdf() if pages == 1 else samples.long_report_pdf(pages)
+            fake.reset()
+            started = time.perf_counter()
+            upload = engine.upload(data, f"bench-{pages}.pdf")
+            outcome = engine.wait(upload.execution_arn, timeout=3600)
+            seconds = time.perf_counter() - started
+            if outcome.status != "SUCCEEDED" or outcome.output is None:
+                raise RuntimeError(
+                    f"{pages} pages: {outcome.status} {outcome.error} {outcome.cause}"
+                )
+            result = engine.read_json(outcome.output["result_key"])
+            text = engine.read_json(f"artifacts/{result['document_id']}/text.json")
+            document = estimate_tokens("\n\n".join(page["text"] for page in text["pages"]))
+            usage = fake.reported_usage()
+            billed = sum(usage[k] for k in ("input_tokens", "cache_read_input_tokens"))
+            billed += usage["cache_write_input_tokens"]
+            first = reread = 0
+            for call in fake.converse_calls():
+                data_tokens = _data_tokens(call.body)
+                if call.tool == "record_summary" and "partial summaries" not in _system(call):
+                    first += data_tokens
+                elif call.tool == "record_summary":
+                    reread += data_tokens
+            calls = usage["calls"]
+            counted = transitions(engine.history(upload.execution_arn), fan.inner_states)
+            rows.append(
+                {
+                    "model": DEFAULT_MODEL_ID,
+                    "pages": result["pages"],
+                    "document_tokens": document,
+                    "chunks": result["chunks"],
+                    "calls": calls,
+                    "billed_input_tokens": billed,
+                    "billed_per_document_token": billed / document,
+                    "first_read": first / document,
+                    "re_read": reread / document,
+                    "net": (first + reread) / document,
+                    "fixed_per_call": (billed - first - reread) / calls,
+                    "output_tokens": usage["output_tokens"],
+                    "cost_usd": result["cost"]["usd"],
+                    "usd_per_1000_pages": result["cost"]["usd"] / result["pages"] * 1000,
+                    "prices_as_of": result["cost"]["prices_as_of"],
+                    "seconds": seconds,
+                    "transitions": counted.total,
+                    "inner_transitions": counted.inner,
+                }
+            )
+    return rows
 
 
 def main() -> None:
@@ -45,45 +112,18 @@ def main() -> None:
         f"{'raw':>5} {'first':>6} {'re-read':>7} {'net':>5} {'fixed/call':>10} {'out':>6} "
         f"{'cost $':>9} {'$/1000 p':>8} {'s':>5}"
     )
-    with (
-        ConverseFake() as fake,
-        LocalEngine(
-            model_provider="bedrock",
-            extra_env={**fake.env(), "DOCPIPE_MODEL_ID": DEFAULT_MODEL_ID},
-        ) as engine,
-    ):
-        for pages in args.pages:
-            data = samples.invoice_pdf() if pages == 1 else samples.long_report_pdf(pages)
-            fake.reset()
-            started = time.perf_counter()
-            upload = engine.upload(data, f"bench-{pages}.pdf")
-            outcome = engine.wait(upload.execution_arn, timeout=3600)
-            seconds = time.perf_counter() - started
-            if outcome.status != "SUCCEEDED" or outcome.output is None:
-                raise SystemExit(f"{pages} pages: {outcome.status} {outcome.error} {outcome.cause}")
-            result = engine.read_json(outcome.output["result_key"])
-            text = engine.read_json(f"artifacts/{result['document_id']}/text.json")
-            document = estimate_tokens("\n\n".join(page["text"] for page in text["pages"]))
-            usage = fake.reported_usage()
-            billed = sum(usage[k] for k in ("input_tokens", "cache_read_input_tokens"))
-            billed += usage["cache_write_input_tokens"]
-            first = reread = 0
-            for call in fake.converse_calls():
-                data_tokens = _data_tokens(call.body)
-                if call.tool == "record_summary" and "partial summaries" not in _system(call):
-                    first += data_tokens
-                elif call.tool == "record_summary":
-                    reread += data_tokens
-            calls = usage["calls"]
-            fixed = (billed - first - reread) / calls
-            cost = result["cost"]["usd"]
-            print(
-                f"{result['pages']:>5} {document:>8,} {result['chunks']:>6} {calls:>5} "
-                f"{billed:>9,} {billed / document:>5.2f} {first / document:>6.3f} "
-                f"{reread / document:>7.3f} {(first + reread) / document:>5.3f} "
-                f"{fixed:>10,.0f} {usage['output_tokens']:>6,} {cost:>9.6f} "
-                f"{cost / result['pages'] * 1000:>8.4f} {seconds:>5.1f}"
-            )
+    try:
+        rows = run(args.pages)
+    except RuntimeError as error:
+        raise SystemExit(str(error)) from None
+    for r in rows:
+        print(
+            f"{r['pages']:>5} {r['document_tokens']:>8,} {r['chunks']:>6} {r['calls']:>5} "
+            f"{r['billed_input_tokens']:>9,} {r['billed_per_document_token']:>5.2f} "
+            f"{r['first_read']:>6.3f} {r['re_read']:>7.3f} {r['net']:>5.3f} "
+            f"{r['fixed_per_call']:>10,.0f} {r['output_tokens']:>6,} {r['cost_usd']:>9.6f} "
+            f"{r['usd_per_1000_pages']:>8.4f} {r['seconds']:>5.1f}"
+        )
 
 
 def _system(call: RecordedRequest) -> str:
