@@ -190,8 +190,9 @@ def test_the_reconciler_frees_leases_of_executions_that_do_not_run(engine: Local
     semaphore.acquire("starting-now-0123456789ab", 4, clock.iso(clock.now()))
     # When the reconciler runs
     result = engine.reconcile()
-    # Then the stale lease is freed and the young one (its execution may be starting) kept
-    assert result["released"] == ["never-started-0123456789ab"]
+    # Then the stale lease is freed and the young one (its execution may be starting) kept;
+    # the engine's own periodic reconciler may have freed it a moment before this run did
+    assert result["released"] in (["never-started-0123456789ab"], [])
     assert set(semaphore.leases()) == {"starting-now-0123456789ab"}
     assert semaphore.running() == 1
 
