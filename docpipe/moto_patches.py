@@ -43,6 +43,10 @@ things stop it from running this pipeline as AWS would:
    creates a new boto3 client for every service-integration call (DynamoDB, SNS, SQS,
    aws-sdk). The parsed program is kept per definition (its components hold no execution
    state; each execution has its own environment) and one client per service is reused.
+12. DescribeExecution during a start: moto adds a new execution to its list before starting
+   it, with no status yet, so a DescribeExecution or ListExecutions in that moment raised
+   AttributeError. An execution not yet started reports RUNNING, as StartExecution's answer
+   on AWS implies.
 
 tests/integration/test_moto_patches.py fails loudly if moto changes any of these.
 """
@@ -148,6 +152,7 @@ PATCH_POINTS: tuple[tuple[Any, str], ...] = (
     (Program, "eval"),
     (parser_models.StepFunctionsParserBackend, "start_execution"),
     (parser_worker.ExecutionWorker, "_get_evaluation_entrypoint"),
+    (parser_execution.Execution, "status"),
     (DynamoDBBackend, "put_item"),
     (DynamoDBBackend, "update_item"),
     (DynamoDBBackend, "delete_item"),
@@ -364,6 +369,10 @@ def patched(
                 programs[definition] = AmazonStateLanguageParser.parse(definition)[0]
             return programs[definition]
 
+    def pending_is_running(self: Any) -> str:
+        status = self.exec_status or parser_execution.ExecutionStatus.RUNNING
+        return str(status.value)
+
     original_client_for: Any = getattr(state_task_service_dynamodb, "boto_client_for")  # noqa: B009
     service_clients: dict[tuple[str, str], Any] = {}
     clients_lock = threading.Lock()
@@ -411,6 +420,7 @@ def patched(
         program_eval,
         start_serialised,
         parsed_once,
+        property(pending_is_running),
         atomic(DynamoDBBackend.put_item, dynamodb_lock),
         atomic(DynamoDBBackend.update_item, dynamodb_lock),
         atomic(DynamoDBBackend.delete_item, dynamodb_lock),

@@ -6,6 +6,7 @@ A moto upgrade that moves or fixes one of them fails here first, loudly.
 from __future__ import annotations
 
 import inspect
+import types
 
 import moto
 import pytest
@@ -117,3 +118,15 @@ def test_aws_timestamps_sort_as_strings() -> None:
     later = moto_patches.aws_timestamp("2026-12-05T00:04:08.9+00:00")
     assert earlier == "2026-12-05T00:04:08.057Z"
     assert earlier < later == "2026-12-05T00:04:08.900Z"
+
+
+def test_an_execution_not_yet_started_reports_running() -> None:
+    from moto.stepfunctions.parser.backend import execution as parser_execution
+
+    pending = types.SimpleNamespace(exec_status=None)
+    with pytest.raises(AttributeError):  # stock moto: describing it in that moment fails
+        parser_execution.Execution.status.fget(pending)
+    with moto_patches.patched(lambda f, p: {}, lambda a, n, i: None, TesseractTextDetection()):
+        assert parser_execution.Execution.status.fget(pending) == "RUNNING"
+        done = types.SimpleNamespace(exec_status=parser_execution.ExecutionStatus.FAILED)
+        assert parser_execution.Execution.status.fget(done) == "FAILED"
