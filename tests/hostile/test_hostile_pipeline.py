@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from hostile_files import KINDS, PROSE
 
+from docpipe.converse_fake import ConverseFake
 from docpipe.engine import BUCKET, LocalEngine
 from docpipe.runner import expand_paths, run_files
 from tasks.shared.execution_names import document_id
@@ -34,6 +35,7 @@ NAMES = {
 # A path whose S3 key (incoming/ + the path below the argument) passes 1,024 bytes.
 DEEP = Path(*["d" * 200] * 5)
 RUN_TIMEOUT = 600.0
+MODEL = "amazon.nova-micro-v1:0"
 
 
 @pytest.fixture(scope="module")
@@ -60,16 +62,25 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def results(inputs: Path) -> Iterator[tuple[list[dict[str, Any]], dict[str, Any], float]]:
     files = expand_paths([str(inputs)])
     started = time.monotonic()
-    env = {"DOCPIPE_MAX_EXTRACT_SECONDS": "20", "DOCPIPE_MAX_EXTRACT_MEMORY_MB": "512"}
-    # Retry waits at 1/100 of real time; the execution's own 6-hour limit then is 216 s.
-    with LocalEngine(time_scale=0.01, extra_env=env) as engine:
-        ran = run_files(engine, files, timeout=RUN_TIMEOUT)
-        engine.settle()
-        records = {
-            r["file"]: engine.document_item(r["document_id"]) if r["document_id"] else None
-            for r in ran
+    # The model calls go to the Converse fake: these files test intake, extraction and the
+    # flow (tests/unit covers the local model on odd text); it halves this run's time.
+    with ConverseFake(model_ids=[MODEL]) as fake:
+        env = {
+            **fake.env(),
+            "DOCPIPE_MODEL_ID": MODEL,
+            "DOCPIPE_BUDGET_MODEL_ID": "",
+            "DOCPIPE_MAX_EXTRACT_SECONDS": "20",
+            "DOCPIPE_MAX_EXTRACT_MEMORY_MB": "512",
         }
-        letters = engine.dead_letters()
+        # Retry waits at 1/100 of real time; the execution's own 6-hour limit then is 216 s.
+        with LocalEngine(model_provider="bedrock", time_scale=0.01, extra_env=env) as engine:
+            ran = run_files(engine, files, timeout=RUN_TIMEOUT)
+            engine.settle()
+            records = {
+                r["file"]: engine.document_item(r["document_id"]) if r["document_id"] else None
+                for r in ran
+            }
+            letters = engine.dead_letters()
     yield ran, {"records": records, "dead_letters": letters}, time.monotonic() - started
 
 

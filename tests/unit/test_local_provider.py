@@ -1217,3 +1217,42 @@ def test_invisible_hyphens_from_pdf_extraction_are_removed() -> None:
     assert paragraphs("retrieval us\ufffeing em\u00adbeddings works.") == [
         "retrieval using embeddings works."
     ]
+
+
+ODD_TEXTS = {
+    "nul bytes": "The invoice\x00 total is due\x00 in thirty days. " * 20,
+    "right to left and combining": "שלום עולם זה מסמך. " * 30 + "e\u0301\u0301\u0301 " * 200,
+    "no whitespace": "x" * 60_000,
+    "space runs": "Word" + " " * 50_000 + "another word here.",
+    "zero width": "\u200b\u200c\u200d\ufeff" * 5_000 + "A contract between two parties.",
+    "control characters": "\x01\x02\x03\x1b[31m the payment is late \x7f" * 100,
+    "emoji and symbols": "📄 Report ✅ results 📈 up 12% ✔ " * 200,
+    "one enormous line": "the meeting agreed to review the budget " * 3_000,
+}
+
+
+@pytest.mark.parametrize("text", ODD_TEXTS.values(), ids=ODD_TEXTS.keys())
+def test_odd_extracted_text_still_gets_a_bounded_summary_and_a_label(
+    provider: LocalProvider, labels: LabelSet, text: str
+) -> None:
+    # What hostile files extract to (tests/hostile runs them through the pipeline with the
+    # Converse fake): the local model answers in its usual shape and bounds.
+    summary = provider.summarize([Passage(text, 1, 1)], max_chars=400)
+    result = provider.classify(text, labels)
+
+    assert len(summary.text) <= 400
+    assert all(p.page_start == 1 and p.page_end == 1 for p in summary.points)
+    assert result.category in labels.names
+    assert 0.0 <= result.confidence <= 1.0
+
+
+def test_a_run_on_stretch_reaches_the_sentence_splitter_in_bounded_pieces() -> None:
+    # pysbd is quadratic in its input's length; a 120 kB line with no sentence end used to
+    # go to it whole (16 s for one summary).
+    run_on = "the meeting agreed to review the budget " * 3_000 + "Then it ended. " + "y" * 5_000
+
+    sentences = split_sentences([run_on])
+
+    assert max(len(s) for s in sentences) <= 2_000
+    assert "Then it ended." in " ".join(sentences)
+    assert sum(len(s) for s in sentences) >= len(run_on.replace(" ", "")) // 2

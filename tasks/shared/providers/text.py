@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from tasks.shared.models import KeyPoint, Passage
@@ -344,7 +344,7 @@ def _blocks(paragraph: str, size: int) -> list[str]:
         return [paragraph]
     blocks: list[str] = []
     current = ""
-    for sentence in regex_sentences(paragraph):
+    for sentence in _pieces(regex_sentences(paragraph), size):
         if current and len(current) + len(sentence) + 1 > size:
             blocks.append(current)
             current = sentence
@@ -353,6 +353,20 @@ def _blocks(paragraph: str, size: int) -> list[str]:
     if current:
         blocks.append(current)
     return blocks
+
+
+def _pieces(sentences: Iterable[str], size: int) -> Iterator[str]:
+    """The sentences, each longer than `size` cut at spaces (or hard) into pieces of at most
+    `size` chars: pysbd's abbreviation scan is quadratic in a block's length, and a run-on
+    stretch with no sentence boundary (a table, a log line) was fed to it whole."""
+    for sentence in sentences:
+        while len(sentence) > size:
+            cut = sentence.rfind(" ", 0, size)
+            cut = cut if cut > 0 else size
+            yield sentence[:cut]
+            sentence = sentence[cut:].lstrip()
+        if sentence:
+            yield sentence
 
 
 def split_sentences(paragraph_list: Sequence[str]) -> list[str]:
