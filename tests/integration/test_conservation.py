@@ -1,7 +1,7 @@
-"""Conservation: 200 documents of mixed kinds, faults injected at random (seeded) into the
+"""Conservation: 120 documents of mixed kinds, faults injected at random (seeded) into the
 tasks, the service integrations and the model, through the whole offline twin.
 
-Whatever was injected: 200 terminal records, as many dead letters as FAILED records, one
+Whatever was injected: 120 terminal records, as many dead letters as FAILED records, one
 notification per document, one execution per upload, no lease left.
 """
 
@@ -20,7 +20,7 @@ from docpipe.faults import ServiceFaults, StateFault, TaskFaults
 from tasks.shared.execution_names import document_id
 
 MODEL = "amazon.nova-micro-v1:0"
-DOCUMENTS = 200
+DOCUMENTS = 120
 SEED = 20261205
 TOPICS = ["invoice", "contract", "memo", "report", "letter", "minutes", "policy", "notice"]
 WORDS = [
@@ -69,7 +69,7 @@ def fake() -> Iterator[ConverseFake]:
         yield server
 
 
-def test_two_hundred_documents_under_random_faults_are_all_accounted_for(
+def test_a_hundred_and_twenty_documents_under_random_faults_are_all_accounted_for(
     fake: ConverseFake,
 ) -> None:
     draw = random.Random(SEED)
@@ -113,7 +113,7 @@ def test_two_hundred_documents_under_random_faults_are_all_accounted_for(
     # Faults were injected for real, in every place listed
     assert len(injected) >= 5, injected
     assert sum(injected.values()) >= 50
-    # 200 terminal records, none PROCESSING or missing
+    # Every document has a terminal record,, none PROCESSING or missing
     assert sum(statuses[s] for s in ("SUCCEEDED", "FAILED", "SKIPPED_DUPLICATE")) == DOCUMENTS
     # Each FAILED record has its dead letter, and nothing else does
     assert len(letters) == statuses["FAILED"], (statuses, Counter(
@@ -130,5 +130,5 @@ def test_two_hundred_documents_under_random_faults_are_all_accounted_for(
     assert all(o.status in ("SUCCEEDED", "FAILED") for o in outcomes)
     assert leases == {}
     # The mix held real successes and failures
-    assert statuses["SUCCEEDED"] > 100 and statuses["FAILED"] > 10
+    assert statuses["SUCCEEDED"] > DOCUMENTS // 2 and statuses["FAILED"] > 10
     assert statuses["SKIPPED_DUPLICATE"] >= 1
