@@ -8,7 +8,7 @@ BROWSER := $(VENV)/.browser
 APT_OCR := tesseract-ocr tesseract-ocr-eng
 APT_BROWSER := chromium
 
-.PHONY: demo test lint synth bench clean
+.PHONY: demo test lint synth bench deploy destroy smoke clean
 
 # $(call apt_install,COMMAND,PACKAGES,WITHOUT IT): install Debian PACKAGES unless COMMAND is
 # there, when the machine allows it (root, or sudo without a password, and apt-get);
@@ -61,6 +61,20 @@ bench: $(STAMP) $(OCR)
 
 synth: $(STAMP)
 	PATH="$(CURDIR)/node_modules/.bin:$$PATH" npx cdk synth --quiet
+
+# A deployed stack (README: Deploy to AWS): the AWS credentials and region of the shell;
+# STACK names the copy (default Docpipe), CDK_ARGS passes more, e.g. CDK_ARGS='-c modelId=...'.
+STACK ?= Docpipe
+CDK := PATH="$(CURDIR)/node_modules/.bin:$$PATH" npx cdk
+
+deploy: $(STAMP)
+	$(CDK) deploy -c stackName=$(STACK) $(CDK_ARGS)
+
+destroy: $(STAMP)
+	$(CDK) destroy -c stackName=$(STACK) $(CDK_ARGS)
+
+smoke: $(STAMP)
+	$(VENV)/bin/docpipe smoke --stack $(STACK)
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out

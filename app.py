@@ -18,7 +18,9 @@ def main() -> None:
     # `CDK_OUTDIR=... python app.py` produce the same template.
     app = cdk.App(context=cdk_json_context())
     # No env: the stack is environment-agnostic, so synth needs no account or region.
-    DocpipeStack(app, STACK_NAME)
+    # `-c stackName=...` deploys a second, independent copy (`--stack` of the --aws commands).
+    name = str(app.node.try_get_context("stackName") or STACK_NAME)
+    DocpipeStack(app, name)
     # cdk-nag findings fail synth unless acknowledged with a reason (infra/nag.py).
     add_nag_checks(app)
     app.synth()

@@ -124,6 +124,18 @@ def _parser() -> argparse.ArgumentParser:
     redrive.add_argument("target", metavar="EXECUTION", help="execution name or ARN")
     redrive.add_argument("--json", action="store_true", help="print JSON")
     _aws_options(redrive)
+    smoke = commands.add_parser(
+        "smoke",
+        help="upload a sample to the deployed stack and wait for its completion notification",
+    )
+    smoke.add_argument("--stack", metavar="NAME", help="the deployed stack (default Docpipe)")
+    smoke.add_argument(
+        "--file", metavar="FILE", help="upload this file instead of the built-in sample letter"
+    )
+    smoke.add_argument(
+        "--timeout", type=float, default=600.0, metavar="S", help="give up after S seconds"
+    )
+    smoke.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -390,6 +402,31 @@ def _status(url: str, *, as_json: bool, stack_name: str | None) -> int:
 _REPLAYED = ("SUCCEEDED", "PUBLISHED", "ACCEPTED", "REDRIVEN")
 
 
+def _smoke(args: argparse.Namespace) -> int:
+    from docpipe import aws
+    from docpipe.smoke import run_smoke
+
+    try:
+        document = Path(args.file).read_bytes() if args.file else None
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror or exc}") from exc
+    with aws.deployed(args.stack) as stack:
+        result = run_smoke(stack, timeout=args.timeout, document=document)
+    answer = result.as_json()
+    if args.json:
+        _print_json(answer)
+    else:
+        print(f"uploaded s3://{result.bucket}/{result.key} ({result.version_id})")
+        if result.notification is None:
+            print(f"no notification within {args.timeout:g} s: see `docpipe status --aws`")
+        else:
+            print(
+                f"notified after {answer['seconds']} s: {answer['status']}"
+                f" {answer['category'] or answer['error'] or ''}\n  {answer['execution_arn']}"
+            )
+    return EXIT_OK if result.passed else EXIT_FAILED
+
+
 def _dlq(
     action: str, letter_id: str | None, *, every: bool, as_json: bool, stack_name: str | None
 ) -> int:
@@ -629,6 +666,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _graph(args.target, args.format, args.output, _deployed_stack(args))
         if args.command == "redrive":
             return _redrive(args.target, as_json=args.json, stack_name=_deployed_stack(args))
+        if args.command == "smoke":
+            return _smoke(args)
         if args.command == "dlq":
             return _dlq(
                 args.action,

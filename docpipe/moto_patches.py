@@ -35,7 +35,9 @@ things stop it from running this pipeline as AWS would:
    semaphore would then exceed its cap). Writes are serialised, as DynamoDB makes each
    item's writes atomic. SQS likewise: a receive iterates the queue's messages while a
    send, delete or visibility change alters them ("Set changed size during iteration"),
-   so the queue operations are serialised.
+   so the queue operations are serialised. A long poll (WaitTimeSeconds) looks at its queue
+   under the lock and waits between looks without it: moto waits inside ReceiveMessage,
+   which under the lock stopped every queue of the twin for up to 20 s.
 10. Fault injection: the DynamoDB, SNS and SQS integrations' `_eval_service_task` asks
    `service_fault` about its execution and state before the call, which may answer with an
    AWS error, raised as the service's ClientError (`docpipe.faults.ServiceFaults`).
@@ -73,6 +75,7 @@ from moto.s3.models import s3_backends
 from moto.sqs.models import SQSBackend
 from moto.stepfunctions.parser import models as parser_models
 from moto.stepfunctions.parser import utils as parser_utils
+from moto.stepfunctions.parser.api import ExecutionStatus
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.program.program import Program
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
@@ -92,6 +95,9 @@ from moto.textract.responses import TextractResponse
 from moto.utilities.arns import parse_arn
 
 PINNED_MOTO_VERSION = "5.2.5"
+
+# How often a long poll (ReceiveMessage with WaitTimeSeconds) looks at its queue again.
+LONG_POLL_LOOK_S = 0.05
 
 LambdaInvoker = Callable[[str, bytes], dict[str, Any]]
 """(function name or ARN, payload bytes) -> Lambda Invoke response with a parsed Payload."""
@@ -357,6 +363,21 @@ def patched(
 
         return write
 
+    def long_polled(original: Any, lock: threading.RLock) -> Any:
+        def receive(
+            self: Any, queue_name: str, count: int, wait_seconds_timeout: int, *args: Any, **kw: Any
+        ) -> Any:
+            # Each look at the queue holds the lock; the wait between looks does not.
+            deadline = time.monotonic() + wait_seconds_timeout
+            while True:
+                with lock:
+                    received = original(self, queue_name, count, 0, *args, **kw)
+                if received or time.monotonic() >= deadline:
+                    return received
+                time.sleep(LONG_POLL_LOOK_S)
+
+        return receive
+
     dynamodb_lock, sqs_lock = threading.RLock(), threading.RLock()
 
     programs: dict[str, Any] = {}
@@ -370,7 +391,7 @@ def patched(
             return programs[definition]
 
     def pending_is_running(self: Any) -> str:
-        status = self.exec_status or parser_execution.ExecutionStatus.RUNNING
+        status = self.exec_status or ExecutionStatus.RUNNING
         return str(status.value)
 
     original_client_for: Any = getattr(state_task_service_dynamodb, "boto_client_for")  # noqa: B009
@@ -425,7 +446,9 @@ def patched(
         atomic(DynamoDBBackend.update_item, dynamodb_lock),
         atomic(DynamoDBBackend.delete_item, dynamodb_lock),
         *(
-            atomic(getattr(SQSBackend, name), sqs_lock)
+            long_polled(SQSBackend.receive_message, sqs_lock)
+            if name == "receive_message"
+            else atomic(getattr(SQSBackend, name), sqs_lock)
             for owner, name in PATCH_POINTS
             if owner is SQSBackend
         ),

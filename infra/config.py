@@ -57,6 +57,13 @@ DEFAULT_MODEL_CONCURRENCY = 8
 # document makes up to 4 model calls at once (the Map's MaxConcurrency in the ASL), each
 # reserving its input + maxTokens of the tokens-per-minute quota; the README shows the sum.
 DEFAULT_MAX_CONCURRENT_DOCUMENTS = 8
+# Lifecycle of the documents bucket: intermediate artifacts (artifacts/<document id>/: the
+# extracted text, chunks, partial summaries, OCR input) are what the console's document page
+# and a replay's trace read; results/ and the uploads themselves are kept. Old versions of
+# any object (an upload overwritten, a replaced result) expire after their own period; a
+# replay of a version older than that fails DocumentNotFoundError.
+DEFAULT_ARTIFACT_RETENTION_DAYS = 30
+DEFAULT_NONCURRENT_VERSION_DAYS = 90
 
 # Bedrock model ids are letters, digits and . - : _ (e.g. amazon.nova-micro-v1:0,
 # us.anthropic.claude-haiku-4-5-20251001-v1:0); anything else would end up inside an ARN.
@@ -73,8 +80,8 @@ class DocpipeConfig:
 
     Context keys: incomingPrefix, modelId, budgetModelId, maxDocumentTokens, labelsFile,
     maxDocumentBytes, maxPages, maxCharacters, maxExtractSeconds, modelConcurrency,
-    maxConcurrentDocuments, alarmEmail. The review threshold lives in the labels file
-    (`review_threshold`).
+    maxConcurrentDocuments, artifactRetentionDays, noncurrentVersionDays, alarmEmail. The
+    review threshold lives in the labels file (`review_threshold`).
 
     `maxConcurrentDocuments` caps the executions running at once: the intake's starter
     admits a document only while fewer hold a lease, and leaves the rest in the intake queue
@@ -96,6 +103,8 @@ class DocpipeConfig:
     max_extract_seconds: int = DEFAULT_MAX_EXTRACT_SECONDS
     model_concurrency: int = DEFAULT_MODEL_CONCURRENCY
     max_concurrent_documents: int = DEFAULT_MAX_CONCURRENT_DOCUMENTS
+    artifact_retention_days: int = DEFAULT_ARTIFACT_RETENTION_DAYS
+    noncurrent_version_days: int = DEFAULT_NONCURRENT_VERSION_DAYS
     # Where the alarms are e-mailed (an SNS e-mail subscription); None: no subscription.
     # Passed as it is: the monitoring construct, which subscribes it, validates it.
     alarm_email: str | None = None
@@ -128,6 +137,8 @@ class DocpipeConfig:
             ("maxExtractSeconds", self.max_extract_seconds),
             ("modelConcurrency", self.model_concurrency),
             ("maxConcurrentDocuments", self.max_concurrent_documents),
+            ("artifactRetentionDays", self.artifact_retention_days),
+            ("noncurrentVersionDays", self.noncurrent_version_days),
         ):
             if value <= 0:
                 raise ValueError(f"{name} must be positive: {value}")
@@ -178,8 +189,19 @@ class DocpipeConfig:
             max_concurrent_documents=number(
                 "maxConcurrentDocuments", DEFAULT_MAX_CONCURRENT_DOCUMENTS
             ),
+            artifact_retention_days=number(
+                "artifactRetentionDays", DEFAULT_ARTIFACT_RETENTION_DAYS
+            ),
+            noncurrent_version_days=number(
+                "noncurrentVersionDays", DEFAULT_NONCURRENT_VERSION_DAYS
+            ),
             alarm_email=text("alarmEmail", "") or None,
         )
+
+
+def stack_tags(stack_name: str) -> dict[str, str]:
+    """The tags app.py puts on every resource of the stack `stack_name`."""
+    return {"project": "docpipe", "docpipe:stack": stack_name}
 
 
 def pipeline_timeout_seconds(path: Path = PIPELINE_ASL) -> int:

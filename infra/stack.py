@@ -21,6 +21,7 @@ from aws_cdk import (
     Duration,
     RemovalPolicy,
     Stack,
+    Tags,
 )
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
@@ -40,6 +41,7 @@ from infra.config import (
     DOCUMENTS_BY_KEY_SORT,
     PIPELINE_ASL,
     DocpipeConfig,
+    stack_tags,
 )
 from infra.intake import DocumentIntake
 from infra.monitoring import PipelineMonitoring
@@ -65,6 +67,7 @@ from infra.resources import (
 from tasks.catalog import TASK_FUNCTIONS, TaskFunction
 from tasks.shared.model_ids import profile_base_model
 from tasks.shared.storage import (
+    ARTIFACTS_PREFIX,
     chunk_key,
     chunk_summary_key,
     ocr_input_key,
@@ -150,6 +153,8 @@ LOGS_KEY_ACTIONS = (
 
 # Server access logs of the documents bucket: kept a year for audits, then expired.
 ACCESS_LOG_EXPIRATION = Duration.days(365)
+# How long a multipart upload to the documents bucket may stay unfinished.
+INCOMPLETE_UPLOAD_DAYS = 7
 ACCESS_LOG_PREFIX = "documents-bucket/"
 
 
@@ -238,6 +243,9 @@ class DocpipeStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.config = config or DocpipeConfig.from_context(self.node)
+        # On every resource that takes tags: cost allocation, and what belongs to this copy.
+        for key, value in stack_tags(self.stack_name).items():
+            Tags.of(self).add(key, value)
         self.encryption_key = self._encryption_key()
 
         self.access_log_bucket = self._access_log_bucket()
@@ -427,6 +435,7 @@ class DocpipeStack(Stack):
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             server_access_logs_bucket=self.access_log_bucket,
             server_access_logs_prefix=ACCESS_LOG_PREFIX,
+            lifecycle_rules=self._documents_lifecycle(),
             removal_policy=RemovalPolicy.RETAIN,
         )
         # `event_bridge_enabled=True` would add the BucketNotificationsHandler custom
@@ -437,6 +446,27 @@ class DocpipeStack(Stack):
             "NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled", True
         )
         return bucket
+
+    def _documents_lifecycle(self) -> list[s3.LifecycleRule]:
+        """Intermediate artifacts expire (infra/config.py says what reads them), old versions
+        of every object expire, and uploads left unfinished are aborted."""
+        return [
+            s3.LifecycleRule(
+                id="ExpireIntermediateArtifacts",
+                prefix=ARTIFACTS_PREFIX,
+                expiration=Duration.days(self.config.artifact_retention_days),
+                noncurrent_version_expiration=Duration.days(1),
+            ),
+            s3.LifecycleRule(
+                id="ExpireOldVersions",
+                noncurrent_version_expiration=Duration.days(self.config.noncurrent_version_days),
+                expired_object_delete_marker=True,
+            ),
+            s3.LifecycleRule(
+                id="AbortIncompleteUploads",
+                abort_incomplete_multipart_upload_after=Duration.days(INCOMPLETE_UPLOAD_DAYS),
+            ),
+        ]
 
     def _lease_table(self) -> dynamodb.Table:
         """The semaphore that caps running executions: one item per lock (`lock_name`) with
@@ -713,6 +743,7 @@ class DocpipeStack(Stack):
     def _outputs(self) -> None:
         outputs = {
             "BucketName": self.bucket.bucket_name,
+            "IncomingPrefix": self.config.incoming_prefix,
             "CompletionTopicArn": self.completion_topic.topic_arn,
             "StateMachineArn": self.state_machine.state_machine_arn,
             "DeadLetterQueueUrl": self.dead_letter_queue.queue_url,

@@ -19,6 +19,7 @@ from docpipe.graph import svg
 from docpipe.state import OfflineStepFunctions, StateDirectory
 from docpipe.trace import readable_cause, trace
 from tasks.shared.execution_names import document_id
+from tasks.shared.storage import ARTIFACTS_PREFIX, summary_key, text_key
 
 # Characters of a page, chunk or partial summary the document page shows.
 EXCERPT = 1200
@@ -152,11 +153,11 @@ class ConsoleViews:
             return None
         bucket = str(record.get("bucket") or "")
         result = self._json(bucket, record.get("result_key")) or {}
-        base = f"artifacts/{identity}"
-        text = self._json(bucket, f"{base}/text.json") or {}
+        base = f"{ARTIFACTS_PREFIX}{identity}"
+        text = self._json(bucket, text_key(identity)) or {}
         chunks = self._folder(bucket, f"{base}/chunks/")
         partials = self._folder(bucket, f"{base}/summaries/")
-        final = self._json(bucket, f"{base}/summary.json") or {}
+        final = self._json(bucket, summary_key(identity)) or {}
         executions = [row for row in self.executions() if row["document_id"] == identity]
         return {
             "record": record,

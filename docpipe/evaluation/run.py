@@ -26,6 +26,7 @@ from docpipe.evaluation.metrics import EvaluationMetrics, evaluate
 from docpipe.evaluation.report import RunInfo, load_baseline, report_data, write_report
 from docpipe.state import StateDirectory
 from tasks.shared.labels import load_labels
+from tasks.shared.storage import text_key
 
 
 @dataclass(frozen=True)
@@ -110,5 +111,5 @@ def _result_object(record: Mapping[str, Any] | None, state: StateDirectory) -> d
 def _pages(record: Mapping[str, Any] | None, state: StateDirectory) -> list[dict[str, Any]]:
     if not record:
         return []
-    body = state.object(str(record["bucket"]), f"artifacts/{record['document_id']}/text.json")
+    body = state.object(str(record["bucket"]), text_key(str(record["document_id"])))
     return list(json.loads(body).get("pages") or []) if body else []

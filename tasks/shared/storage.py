@@ -10,6 +10,11 @@ from botocore.exceptions import ClientError
 
 from tasks.shared.errors import DocumentNotFoundError, DocumentTooLargeError
 
+# Every intermediate artifact lives below this prefix (the stack's lifecycle expires it);
+# results live below RESULTS_PREFIX and are kept.
+ARTIFACTS_PREFIX = "artifacts/"
+RESULTS_PREFIX = "results/"
+
 # What S3 answers for a key or version that does not exist (HEAD has no body: "404").
 _MISSING = frozenset({"404", "NoSuchKey", "NoSuchVersion", "NotFound"})
 
@@ -24,32 +29,32 @@ class S3Client(Protocol):
 
 def text_key(document_id: str) -> str:
     """Key of the extracted text and page map."""
-    return f"artifacts/{document_id}/text.json"
+    return f"{ARTIFACTS_PREFIX}{document_id}/text.json"
 
 
 def ocr_input_key(document_id: str, extension: str) -> str:
     """Key of the file the OCR job reads (the pages without a text layer)."""
-    return f"artifacts/{document_id}/ocr-input.{extension}"
+    return f"{ARTIFACTS_PREFIX}{document_id}/ocr-input.{extension}"
 
 
 def chunk_key(document_id: str, index: int) -> str:
     """Key of one chunk."""
-    return f"artifacts/{document_id}/chunks/{index:05d}.json"
+    return f"{ARTIFACTS_PREFIX}{document_id}/chunks/{index:05d}.json"
 
 
 def chunk_summary_key(document_id: str, index: int) -> str:
     """Key of the summary of one chunk."""
-    return f"artifacts/{document_id}/summaries/{index:05d}.json"
+    return f"{ARTIFACTS_PREFIX}{document_id}/summaries/{index:05d}.json"
 
 
 def summary_key(document_id: str) -> str:
     """Key of the document summary."""
-    return f"artifacts/{document_id}/summary.json"
+    return f"{ARTIFACTS_PREFIX}{document_id}/summary.json"
 
 
 def result_key(document_id: str) -> str:
     """Key of the final result JSON users read."""
-    return f"results/{document_id}.json"
+    return f"{RESULTS_PREFIX}{document_id}.json"
 
 
 def event_key_candidates(key: str) -> list[str]:

@@ -34,6 +34,8 @@ CONTEXT_KEYS = {
     "maxExtractSeconds": "max_extract_seconds",
     "modelConcurrency": "model_concurrency",
     "maxConcurrentDocuments": "max_concurrent_documents",
+    "artifactRetentionDays": "artifact_retention_days",
+    "noncurrentVersionDays": "noncurrent_version_days",
     "alarmEmail": "alarm_email",
 }
 

@@ -890,6 +890,7 @@ def test_outputs_name_every_resource_an_operator_uses(template: Template) -> Non
     outputs = template.to_json()["Outputs"]
     for name in (
         "BucketName",
+        "IncomingPrefix",
         "CompletionTopicArn",
         "StateMachineArn",
         "DeadLetterQueueUrl",
@@ -904,6 +905,7 @@ def test_outputs_name_every_resource_an_operator_uses(template: Template) -> Non
         assert name in outputs
     assert outputs["EncryptionKeyArn"]["Value"] == key_arn(template)
     assert outputs["LeaseTableName"]["Value"] == {"Ref": lease_table_id(template)}
+    assert outputs["IncomingPrefix"]["Value"] == "incoming/"  # `docpipe smoke` uploads there
 
 
 def test_stack_is_environment_agnostic(stack: DocpipeStack) -> None:
@@ -1014,3 +1016,35 @@ def test_executions_that_end_without_their_dead_letter_reach_the_dead_letter_que
     queue_id = target["Arn"]["Fn::GetAtt"][0]
     assert resources[queue_id]["Properties"].get("MessageRetentionPeriod") == 1209600
     assert "Trigger" not in queue_id
+
+
+def test_documents_bucket_expires_artifacts_and_old_versions(template: Template) -> None:
+    [bucket] = [
+        r
+        for r in template.find_resources("AWS::S3::Bucket").values()
+        if r["Properties"].get("VersioningConfiguration")
+    ]
+    rules = {r["Id"]: r for r in bucket["Properties"]["LifecycleConfiguration"]["Rules"]}
+    # Intermediate artifacts go after 30 days; results and uploads stay
+    assert rules["ExpireIntermediateArtifacts"]["Prefix"] == "artifacts/"
+    assert rules["ExpireIntermediateArtifacts"]["ExpirationInDays"] == 30
+    assert "Prefix" not in rules["ExpireOldVersions"]
+    assert rules["ExpireOldVersions"]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 90}
+    assert "ExpirationInDays" not in rules["ExpireOldVersions"]
+    assert rules["AbortIncompleteUploads"]["AbortIncompleteMultipartUpload"] == {
+        "DaysAfterInitiation": 7
+    }
+    assert all(r["Status"] == "Enabled" for r in rules.values())
+
+
+def test_every_taggable_resource_carries_the_project_and_stack_tags(template: Template) -> None:
+    tagged = [
+        r for r in template.to_json()["Resources"].values() if "Tags" in r.get("Properties", {})
+    ]
+    assert len(tagged) > 10
+    for resource in tagged:
+        tags = resource["Properties"]["Tags"]
+        # Most resources list tags as Key/Value pairs; SSM-style ones as a plain map
+        found = {t["Key"]: t["Value"] for t in tags} if isinstance(tags, list) else dict(tags)
+        assert found.get("project") == "docpipe", resource["Type"]
+        assert found.get("docpipe:stack") == "Docpipe", resource["Type"]

@@ -375,3 +375,38 @@ def test_a_replay_takes_over_a_record_its_ended_execution_left_processing(
     assert twin.engine.wait(twin.flaky.execution_arn + "-r1", 120).status == "SUCCEEDED"
     item = dynamodb.get_item(TableName=TABLE, Key=key, ConsistentRead=True)["Item"]
     assert item["status"]["S"] == "SUCCEEDED" and item["replays"]["N"] == "1"
+
+
+def test_smoke_uploads_a_sample_and_hears_its_own_notification(
+    twin: Twin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sqs, sns = twin.engine.client("sqs"), twin.engine.client("sns")
+    queues_before = sqs.list_queues().get("QueueUrls", [])
+    twin.outputs["IncomingPrefix"] = "incoming/"
+
+    code, answer = cli_json(capsys, "smoke", "--stack", STACK, "--timeout", "120")
+
+    # The sample ran through the deployed pipeline, and its own notification came back
+    assert code == 0, json.dumps(answer)
+    assert answer["passed"] and answer["status"] == "SUCCEEDED"
+    assert answer["key"].startswith("incoming/docpipe-smoke/")
+    assert answer["category"] == "correspondence"
+    assert twin.engine.wait(answer["execution_arn"], 60).status == "SUCCEEDED"
+    # The queue and the subscription it listened with are gone
+    assert sqs.list_queues().get("QueueUrls", []) == queues_before
+    subscriptions = sns.list_subscriptions_by_topic(TopicArn=twin.outputs["CompletionTopicArn"])
+    assert not any("docpipe-smoke" in s["Endpoint"] for s in subscriptions["Subscriptions"])
+
+
+def test_smoke_without_a_notification_fails_and_cleans_up(
+    twin: Twin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A stack whose topic is not the one the pipeline publishes to: nothing comes back
+    other = twin.engine.client("sns").create_topic(Name="elsewhere")["TopicArn"]
+    twin.outputs["CompletionTopicArn"] = other
+    queues_before = twin.engine.client("sqs").list_queues().get("QueueUrls", [])
+
+    code, answer = cli_json(capsys, "smoke", "--stack", STACK, "--timeout", "3")
+
+    assert code == 1 and answer["status"] == "TIMED_OUT" and not answer["passed"]
+    assert twin.engine.client("sqs").list_queues().get("QueueUrls", []) == queues_before

@@ -121,6 +121,7 @@ def test_aws_timestamps_sort_as_strings() -> None:
 
 
 def test_an_execution_not_yet_started_reports_running() -> None:
+    from moto.stepfunctions.parser.api import ExecutionStatus
     from moto.stepfunctions.parser.backend import execution as parser_execution
 
     pending = types.SimpleNamespace(exec_status=None)
@@ -128,5 +129,33 @@ def test_an_execution_not_yet_started_reports_running() -> None:
         parser_execution.Execution.status.fget(pending)
     with moto_patches.patched(lambda f, p: {}, lambda a, n, i: None, TesseractTextDetection()):
         assert parser_execution.Execution.status.fget(pending) == "RUNNING"
-        done = types.SimpleNamespace(exec_status=parser_execution.ExecutionStatus.FAILED)
+        done = types.SimpleNamespace(exec_status=ExecutionStatus.FAILED)
         assert parser_execution.Execution.status.fget(done) == "FAILED"
+
+
+def test_a_long_poll_receives_a_message_sent_while_it_waits() -> None:
+    # Under one lock for the whole poll, the send would wait for the poll to end empty.
+    import threading
+
+    import boto3
+    from moto import mock_aws
+
+    with (
+        mock_aws(),
+        moto_patches.patched(lambda f, p: {}, lambda a, n, i: None, TesseractTextDetection()),
+    ):
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="long-poll")["QueueUrl"]
+        received: list[dict[str, object]] = []
+        poll = threading.Thread(
+            target=lambda: received.extend(
+                sqs.receive_message(QueueUrl=url, WaitTimeSeconds=10).get("Messages", [])
+            )
+        )
+        poll.start()
+        while not poll.is_alive():
+            pass
+        sqs.send_message(QueueUrl=url, MessageBody="during the wait")
+        poll.join(timeout=30)
+
+    assert [m["Body"] for m in received] == ["during the wait"]
