@@ -236,15 +236,34 @@ GERMAN_LETTER = (
 )
 
 
+FINNISH_LETTER = (
+    "Hyvä rouva Virtanen,\n\n"
+    "kiitos kyselystänne 12. lokakuuta. Vahvistamme, että asuntonne lämmitysjärjestelmän "
+    "korjaus tehdään ensi tiistaina. Asentajamme saapuu kello kahdeksan ja kahdentoista "
+    "välillä. Huolehtikaa siitä, että lämmityshuoneeseen pääsee. Kustannukset maksaa "
+    "isännöitsijä.\n\n"
+    "Ystävällisin terveisin\nTuomas Laine\nIsännöinti Lehmus"
+)
+
+
 def test_a_document_in_a_language_the_local_model_cannot_read_goes_to_review(
     engine: LocalEngine,
 ) -> None:
-    output = run_one(engine, GERMAN_LETTER.encode(), "brief.txt")
+    # USE multilingual v3 reads 15 languages; Finnish is not one of them
+    output = run_one(engine, FINNISH_LETTER.encode(), "kirje.txt")
     assert output["review_required"] is True
     result = engine.read_json(output["result_key"])
-    assert result["language"] == "de"
-    assert result["review_reason"] == "language de is not read by local"
+    assert result["language"] == "fi"
+    assert result["review_reason"] == "language fi is not read by local"
     assert "Flag For Review" in state_names(engine, output["execution_arn"])
+
+
+def test_a_german_letter_is_read_by_the_local_model(engine: LocalEngine) -> None:
+    output = run_one(engine, GERMAN_LETTER.encode(), "brief.txt")
+    result = engine.read_json(output["result_key"])
+    assert result["language"] == "de"
+    assert result["review_reason"] is None
+    assert output["category"] == "correspondence"
 
 
 def test_an_english_document_has_no_review_reason(engine: LocalEngine) -> None:
