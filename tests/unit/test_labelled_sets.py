@@ -201,7 +201,7 @@ def test_too_few_documents_per_label_is_refused(tmp_path: Path) -> None:
 # --- BBC News -------------------------------------------------------------------------
 
 
-def test_the_bbc_label_configuration_is_a_labels_file_with_the_default_thresholds() -> None:
+def test_the_bbc_label_configuration_is_a_labels_file_with_its_own_fallback_bar() -> None:
     configured = parse_labels(json.loads(bbc.LABELS_FILE.read_text(encoding="utf-8")))
     default = load_labels()
 
@@ -209,7 +209,9 @@ def test_the_bbc_label_configuration_is_a_labels_file_with_the_default_threshold
     assert bbc.label_names() == ["business", "entertainment", "politics", "sports", "tech"]
     assert configured.fallback == default.fallback
     assert configured.review_threshold == default.review_threshold
-    assert configured.fallback_threshold == default.fallback_threshold
+    # Five news topics of one kind stand close together: a best label must beat only their
+    # mean (on the tune split, a bar of 0.1 above it sent 29% of the articles to `other`).
+    assert configured.fallback_threshold == 0.0 < default.fallback_threshold
 
 
 @needs_corpus
