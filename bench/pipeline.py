@@ -98,7 +98,7 @@ def run(documents: dict[str, bytes], runs: int) -> dict[str, Any]:
     warm-up, median and max seconds until `LocalEngine.wait` saw the end (as printed), the
     branch, the medians of the overhead figures of the module docstring over the quiet runs,
     and what waiting with `LocalEngine.wait` costs: `wait_late_s`, how long after the end it
-    returns, and `wait_wall_ratio`, the wall time to the end under its polling divided by the
+    returns, and `wait_wall_ratio`, the wall time to the end under it divided by the
     wall time waited for quietly.
     """
     clock = HandlerClock()

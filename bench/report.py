@@ -402,8 +402,8 @@ def _pipeline(s: dict[str, Any]) -> str:
             "(moto's interpreter and the service integrations) and the time after the last "
             "handler (Publish Completion, Release Lease). Those runs wait for the end without "
             "disturbing it; in turns with them, the same number of runs wait with "
-            "`LocalEngine.wait` (as `docpipe run` does), which sees the end late and whose "
-            "polling slows the engine (last two columns).",
+            "`LocalEngine.wait` (as `docpipe run` waits): how long after the end it returns, "
+            "and the wall time under it ÷ the quiet runs' (last two columns).",
             _table(
                 [
                     "document",

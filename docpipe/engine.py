@@ -24,7 +24,7 @@ import time
 import traceback
 import uuid
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
@@ -92,6 +92,18 @@ DEFAULT_MAX_CONCURRENT_DOCUMENTS = 4
 # nothing here, and a freed place is taken quickly (on AWS: 5 s up to 60 s).
 OFFLINE_ADMISSION_RETRY_SECONDS = 1
 OFFLINE_ADMISSION_MAX_DELAY_SECONDS = 8
+
+# `wait` learns of an execution's end from moto's end hook; this is how often it also asks
+# DescribeExecution, in case an end passes the hook by.
+WAIT_FALLBACK_POLL_SECONDS = 1.0
+
+# At most this long `wait` waits for the engine to handle an ended execution's end (it takes
+# milliseconds; an injected timeout of Execution Ended lasts that function's timeout).
+END_HANDLING_SECONDS = 30.0
+
+# The intake's pollers wake on every send to the intake queue; between sends they look at the
+# queue (without an API call) this often, for messages whose visibility timeout has ended.
+INTAKE_IDLE_WAIT_SECONDS = 0.05
 
 # How long an ending engine waits for the handlers still running (each is bounded: the
 # extraction by its deadline, the model calls by their timeouts).
@@ -197,6 +209,9 @@ class LocalEngine:
         self._async_errors: list[str] = []
         self._ended: set[str] = set()  # executions whose status-change event is published
         self._lock = threading.Lock()
+        self._published = threading.Condition(self._lock)  # notified as `_ended` grows
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
         self._stop = threading.Event()
         # Handler invocations in progress: the engine ends only after they have (a thread
         # left inside a native library at interpreter exit aborts the process).
@@ -274,6 +289,7 @@ class LocalEngine:
             invoke_async=self._invoke_async,
             on_execution_end=self._execution_ended,
             service_fault=self._service_fault,
+            on_message_sent=self._message_sent,
         )
         self._patches.__enter__()
         self._async_invocations = ThreadPoolExecutor(2, thread_name_prefix="lambda-async")
@@ -293,6 +309,8 @@ class LocalEngine:
         tb: TracebackType | None,
     ) -> None:
         self._stop.set()
+        with self._published:
+            self._published.notify_all()  # nothing more is published: waiters look again
         if self.event_source is not None:
             self.event_source.stop()
             self.event_source = None
@@ -318,6 +336,8 @@ class LocalEngine:
             else:
                 os.environ[name] = value
         self._saved_env.clear()
+        with self._clients_lock:
+            self._clients.clear()
         from tasks.shared import clients
 
         clients.reset()
@@ -355,8 +375,15 @@ class LocalEngine:
         return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:docpipe-{package.replace('_', '-')}"
 
     def client(self, service: str) -> Any:
-        """A boto3 client on the emulated account."""
-        return boto3.client(service, region_name=REGION)
+        """A boto3 client on the emulated account, one per service for the engine's life.
+
+        Creating one costs milliseconds of CPU under the interpreter lock the executions need;
+        boto3 clients are safe to share between threads.
+        """
+        with self._clients_lock:
+            if service not in self._clients:
+                self._clients[service] = boto3.client(service, region_name=REGION)
+            return self._clients[service]
 
     def _queue(self, name: str, **attributes: str) -> tuple[str, str]:
         sqs = self.client("sqs")
@@ -467,6 +494,8 @@ class LocalEngine:
             invoke=lambda event: self.invoke(START_PIPELINE.package, event),
             batch_size=INTAKE_BATCH_SIZE,
             max_concurrency=INTAKE_MAX_CONCURRENCY,
+            idle_wait_s=INTAKE_IDLE_WAIT_SECONDS,
+            has_messages=moto_patches.visible_messages_probe(ACCOUNT, REGION, INTAKE_QUEUE),
         )
         self.event_source.start()
         self._reconciler = threading.Thread(
@@ -480,6 +509,12 @@ class LocalEngine:
             self.invoke(RECONCILE_LEASES.package, {"source": "aws.events"})
 
     # -- moto hooks -------------------------------------------------------------------------
+
+    def _message_sent(self, queue_name: str) -> None:
+        """Wake the intake's pollers when a message reaches the intake queue."""
+        source = self.event_source
+        if queue_name == INTAKE_QUEUE and source is not None:
+            source.notify()
 
     def invoke(self, package: str, event: Any) -> dict[str, Any]:
         """Invoke the function of `package` synchronously (Lambda's Invoke answer)."""
@@ -616,7 +651,8 @@ class LocalEngine:
             return list(self._async_errors)
 
     def _execution_ended(self, execution: Any) -> None:
-        """Publish Step Functions' status-change event for an ended execution, as AWS does."""
+        """Publish Step Functions' status-change event for an ended execution, as AWS does,
+        then wake whoever waits for it (`wait`, `ended_among`)."""
         if self._stop.is_set():
             return
         detail = {
@@ -641,8 +677,9 @@ class LocalEngine:
                 }
             ]
         )
-        with self._lock:
+        with self._published:
             self._ended.add(execution.exec_arn)
+            self._published.notify_all()
 
     def _start_execution(self, state_machine_arn: str, name: str, execution_input: str) -> None:
         # No rule targets the state machine any more (the intake does), but a rule that did
@@ -693,21 +730,27 @@ class LocalEngine:
         return described
 
     def wait(self, execution_arn: str, timeout: float = 900.0) -> ExecutionOutcome:
-        """Wait until the execution has been started by the intake and has ended.
+        """Wait until the execution has been started by the intake and has ended, and the
+        engine has handled its end (status-change event published, the asynchronous
+        invocations queued so far run), within `timeout` seconds.
 
         Raises WaitTimeout when it has not ended within `timeout` seconds.
+
+        It sleeps until the engine publishes the execution's end, asking DescribeExecution
+        only at the start, then and every WAIT_FALLBACK_POLL_SECONDS: polling often would take
+        the interpreter lock from the execution it waits for, and see the end late.
         """
         deadline = time.monotonic() + timeout
-        pause = 0.02
         while True:
             described = self.describe(execution_arn)
             if described is not None and described["status"] != "RUNNING":
                 break
-            if time.monotonic() > deadline:
+            left = deadline - time.monotonic()
+            if left <= 0:
                 state = "still running" if described else "not admitted from the intake"
                 raise WaitTimeout(f"execution {execution_arn} {state} after {timeout} s")
-            time.sleep(pause)
-            pause = min(0.2, pause * 1.5)  # quick for short executions, light for long ones
+            self._wait_published({execution_arn}, min(left, WAIT_FALLBACK_POLL_SECONDS))
+        self._wait_handled(execution_arn, min(deadline, time.monotonic() + END_HANDLING_SECONDS))
         output = described.get("output")
         return ExecutionOutcome(
             execution_arn=execution_arn,
@@ -716,6 +759,44 @@ class LocalEngine:
             error=described.get("error"),
             cause=described.get("cause"),
         )
+
+    def _wait_published(self, execution_arns: set[str], seconds: float) -> set[str]:
+        """Sleep until the end of one of `execution_arns` is published or `seconds` have
+        passed; those published."""
+        with self._published:
+            self._published.wait_for(lambda: not execution_arns.isdisjoint(self._ended), seconds)
+            return execution_arns & self._ended
+
+    def _wait_handled(self, execution_arn: str, deadline: float) -> None:
+        """Wait, until `deadline`, for the engine to handle the ended execution's end: its
+        event published and the asynchronous invocations queued so far (Execution Ended,
+        which frees its place under the cap) run, as `settle` does for every execution.
+
+        moto reports the status before the engine's end hook has run; callers of `wait` read
+        what the end changes (the lease, the record) right after it.
+        """
+        with self._published:
+            self._published.wait_for(
+                lambda: execution_arn in self._ended or self._stop.is_set(),
+                max(0.0, deadline - time.monotonic()),
+            )
+            pending = list(self._pending_async)
+        futures_wait(pending, timeout=max(0.0, deadline - time.monotonic()))
+
+    def ended_among(self, execution_arns: Collection[str], timeout: float) -> set[str]:
+        """Those of `execution_arns` that have ended, waiting up to `timeout` seconds for one.
+
+        Like `wait`, it sleeps until the engine publishes the end of one of them; only when
+        none was published in time does it ask DescribeExecution about each (the slow
+        fallback poll).
+        """
+        wanted = set(execution_arns)
+        published = self._wait_published(wanted, timeout)
+        return published or {arn for arn in wanted if self._has_ended(arn)}
+
+    def _has_ended(self, execution_arn: str) -> bool:
+        described = self.describe(execution_arn)
+        return described is not None and described["status"] != "RUNNING"
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
         """The execution's history events, oldest first."""

@@ -8,6 +8,13 @@ failed stay in the queue and come back after their visibility timeout; the other
 deleted. A function error leaves the whole batch in the queue. The queue's own redrive
 policy (moto applies it on receive) moves a message that was received too often to the
 queue's dead-letter queue, as SQS does.
+
+Polling costs the process that runs the engine: a ReceiveMessage through boto3 and moto takes
+a few milliseconds of CPU under the interpreter lock the executions need. So an idle poller
+sleeps until `notify` says a message was sent (the engine calls it on every send to the
+queue) or its idle wait ends, and with a `has_messages` probe it calls ReceiveMessage only
+when the queue holds a visible message: messages that become visible again (a visibility
+timeout ended) are still found within one idle wait.
 """
 
 from __future__ import annotations
@@ -22,6 +29,9 @@ LOGGER = logging.getLogger(__name__)
 
 # Lambda's invoke answer: {"Payload": ..., "FunctionError"?: ...}.
 Invoke = Callable[[dict[str, Any]], dict[str, Any]]
+
+# Whether a receive could return a message now (cheap: no API call).
+MessagesProbe = Callable[[], bool]
 
 _RECORD_ATTRIBUTES = (
     "ApproximateReceiveCount",
@@ -63,6 +73,7 @@ class SqsEventSource:
         batch_size: int = 10,
         max_concurrency: int = 2,
         idle_wait_s: float = 0.05,
+        has_messages: MessagesProbe | None = None,
     ) -> None:
         if not 1 <= batch_size <= 10:
             raise ValueError("batch_size must be between 1 and 10 for a standard queue")
@@ -76,8 +87,12 @@ class SqsEventSource:
         self.batch_size = batch_size
         self.max_concurrency = max_concurrency
         self._idle_wait_s = idle_wait_s
+        self._has_messages = has_messages
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        # Counts `notify` calls: a poller sleeps only if none came since it last looked.
+        self._sends = 0
+        self._woken = threading.Condition()
 
         self.stats = EventSourceStats()
 
@@ -92,19 +107,39 @@ class SqsEventSource:
     def stop(self) -> None:
         """Stop polling; a batch being processed finishes first."""
         self._stop.set()
+        with self._woken:
+            self._woken.notify_all()
         for thread in self._threads:
             thread.join(timeout=30)
         self._threads.clear()
 
+    def notify(self) -> None:
+        """A message was sent to the queue: idle pollers look now, not at their next poll."""
+        with self._woken:
+            self._sends += 1
+            self._woken.notify_all()
+
     def _poll(self) -> None:
         while not self._stop.is_set():
+            with self._woken:
+                sends_seen = self._sends
             try:
-                handled = self.poll_once()
+                handled = self.poll_once() if self._may_have_messages() else 0
             except Exception:
                 LOGGER.exception("event source poll failed")
                 handled = 0
             if not handled:
-                self._stop.wait(self._idle_wait_s)
+                self._idle(sends_seen)
+
+    def _may_have_messages(self) -> bool:
+        """False only when the probe says a receive would find nothing (no probe: True)."""
+        return self._has_messages is None or self._has_messages()
+
+    def _idle(self, sends_seen: int) -> None:
+        """Sleep up to the idle wait, unless a send came since `sends_seen` (or stop)."""
+        with self._woken:
+            if self._sends == sends_seen and not self._stop.is_set():
+                self._woken.wait(self._idle_wait_s)
 
     def poll_once(self) -> int:
         """Receive one batch and hand it to the function; return how many messages it held."""

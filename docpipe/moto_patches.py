@@ -41,14 +41,22 @@ things stop it from running this pipeline as AWS would:
 10. Fault injection: the DynamoDB, SNS and SQS integrations' `_eval_service_task` asks
    `service_fault` about its execution and state before the call, which may answer with an
    AWS error, raised as the service's ClientError (`docpipe.faults.ServiceFaults`).
-11. Speed (no behaviour change): moto parses the definition again for every execution and
+11. Speed (no behaviour change): moto parses the definition again for every execution,
    creates a new boto3 client for every service-integration call (DynamoDB, SNS, SQS,
-   aws-sdk). The parsed program is kept per definition (its components hold no execution
-   state; each execution has its own environment) and one client per service is reused.
+   aws-sdk), and parses every JSONPath again each time it is evaluated (`json_path.parse`,
+   `result_path.parse`: a new jsonpath-ng parser each time, 0.4-0.7 ms, about 110 times in
+   an execution of this ASL). The parsed program is kept per definition (its components
+   hold no execution state; each execution has its own environment), one client per
+   service is reused, and each JSONPath's parse is kept (jsonpath-ng expressions are
+   immutable once built).
 12. DescribeExecution during a start: moto adds a new execution to its list before starting
    it, with no status yet, so a DescribeExecution or ListExecutions in that moment raised
    AttributeError. An execution not yet started reports RUNNING, as StartExecution's answer
    on AWS implies.
+13. Message sent: the SQS sends (already serialised, 9) also report the queue they sent to
+   (`on_message_sent`), so the engine's intake pollers wake on a send instead of finding
+   the message at their next poll; `visible_messages_probe` lets them look at a queue
+   without a ReceiveMessage call (through boto3: milliseconds under the interpreter lock).
 
 tests/integration/test_moto_patches.py fails loudly if moto changes any of these.
 """
@@ -57,6 +65,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import functools
 import json
 import threading
 import time
@@ -72,10 +81,11 @@ from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.models import DynamoDBBackend
 from moto.events import models as events_models
 from moto.s3.models import s3_backends
-from moto.sqs.models import SQSBackend
+from moto.sqs.models import SQSBackend, sqs_backends
 from moto.stepfunctions.parser import models as parser_models
 from moto.stepfunctions.parser import utils as parser_utils
 from moto.stepfunctions.parser.api import ExecutionStatus
+from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.program.program import Program
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
@@ -88,6 +98,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service impor
 from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.parser.backend import execution as parser_execution
 from moto.stepfunctions.parser.backend import execution_worker as parser_worker
 from moto.textract.exceptions import InvalidJobIdException
@@ -114,6 +125,13 @@ ExecutionEndListener = Callable[[Any], None]
 ServiceCallFault = Callable[[str, str], "tuple[str, int] | None"]
 """(execution name, state name) -> the AWS error code and HTTP status the service-integration
 call of that state fails with, or None: it goes through."""
+
+MessageSentListener = Callable[[str], None]
+"""Called with the queue's name after a message was sent to it (SendMessage, its batch form,
+or EventBridge delivering to a queue)."""
+
+# The SQS backend's methods that add messages to a queue (their first argument: its name).
+SQS_SENDS = ("send_message", "send_message_batch")
 
 
 def _no_fault(execution: str, state: str) -> tuple[str, int] | None:
@@ -184,6 +202,8 @@ PATCH_POINTS: tuple[tuple[Any, str], ...] = (
         )
     ),
     *SERVICE_TASKS,
+    (json_path, "parse"),
+    (result_path, "parse"),
 )
 
 
@@ -285,6 +305,20 @@ def _ignore_async(function: str, event: dict[str, Any]) -> None:
     return None
 
 
+def _ignore_sent(queue_name: str) -> None:
+    return None
+
+
+def _parsed_once(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """`parse` (a jsonpath-ng parse function), keeping each path's parse.
+
+    moto builds a new jsonpath-ng parser (a PLY parser: its tables are built again) and parses
+    the path each time a path is evaluated; the expression it returns is immutable, so one per
+    path string serves every execution and thread. The ASL's paths are a fixed, small set.
+    """
+    return functools.lru_cache(maxsize=4096)(parse)
+
+
 @contextmanager
 def patched(
     invoke_lambda: LambdaInvoker,
@@ -294,6 +328,7 @@ def patched(
     invoke_async: AsyncInvoker = _ignore_async,
     on_execution_end: ExecutionEndListener = _ignore_end,
     service_fault: ServiceCallFault = _no_fault,
+    on_message_sent: MessageSentListener = _ignore_sent,
 ) -> Iterator[None]:
     """Install the replacements for the duration of the block."""
     check_moto()
@@ -380,6 +415,18 @@ def patched(
 
     dynamodb_lock, sqs_lock = threading.RLock(), threading.RLock()
 
+    def sqs_operation(name: str) -> Any:
+        serialised = atomic(getattr(SQSBackend, name), sqs_lock)
+        if name not in SQS_SENDS:
+            return serialised
+
+        def send(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+            sent = serialised(self, queue_name, *args, **kwargs)
+            on_message_sent(queue_name)  # outside the lock: the listener may receive
+            return sent
+
+        return send
+
     programs: dict[str, Any] = {}
     programs_lock = threading.Lock()
 
@@ -448,7 +495,7 @@ def patched(
         *(
             long_polled(SQSBackend.receive_message, sqs_lock)
             if name == "receive_message"
-            else atomic(getattr(SQSBackend, name), sqs_lock)
+            else sqs_operation(name)
             for owner, name in PATCH_POINTS
             if owner is SQSBackend
         ),
@@ -457,6 +504,9 @@ def patched(
         client_for,
         client_for,
         *(faultable(getattr(owner, name)) for owner, name in SERVICE_TASKS),
+        # getattr: the modules import `parse` from jsonpath-ng without re-exporting it.
+        _parsed_once(getattr(json_path, "parse")),  # noqa: B009
+        _parsed_once(getattr(result_path, "parse")),  # noqa: B009
     )
     originals = [(owner, name, getattr(owner, name)) for owner, name in PATCH_POINTS]
     for (owner, name), replacement in zip(PATCH_POINTS, replacements, strict=True):
@@ -480,3 +530,21 @@ def restore_object(account: str, bucket: str, key: str, data: bytes, version_id:
     backend = s3_backends[account]["global"]
     stored = backend.put_object(bucket, key, data, disable_notification=True)
     stored._version_id = version_id
+
+
+def visible_messages_probe(account: str, region: str, queue_name: str) -> Callable[[], bool]:
+    """A function telling whether a ReceiveMessage on the queue could return a message now
+    (one is neither in flight nor delayed), read from moto's backend without an API call.
+
+    moto 5.2.5's `Queue.messages` lists exactly the messages a receive considers (a receive
+    may still move one to the dead-letter queue instead of returning it); a queue that does
+    not exist has none. The backend is looked up once: moto's account lookup costs more than
+    the answer.
+    """
+    queues = sqs_backends[account][region].queues
+
+    def has_visible_messages() -> bool:
+        queue = queues.get(queue_name)
+        return queue is not None and bool(queue.messages)
+
+    return has_visible_messages

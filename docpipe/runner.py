@@ -10,7 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from docpipe.engine import BUCKET, TABLE, ExecutionOutcome, LocalEngine, Upload
+from docpipe.engine import (
+    BUCKET,
+    TABLE,
+    WAIT_FALLBACK_POLL_SECONDS,
+    ExecutionOutcome,
+    LocalEngine,
+    Upload,
+)
 from docpipe.errors import UsageError
 from docpipe.state import StateDirectory
 from tasks.shared.execution_names import STOPPED_ERRORS
@@ -170,15 +177,17 @@ def run_files(
         for later, data in deferred.pop(index, []):
             uploads[later] = engine.upload(data, files[later].key, files[later].path)
 
-    pause = 0.02
     try:
         while len(results) < len(files) and time.monotonic() <= deadline:
-            for index in [i for i in uploads if i not in results]:
-                described = engine.describe(uploads[index].execution_arn)
-                if described is not None and described["status"] != "RUNNING":
-                    ended(index, engine.wait(uploads[index].execution_arn, 0.0))
-            time.sleep(pause)
-            pause = min(0.2, pause * 1.5)  # quick for short executions, light for long ones
+            # Woken by the engine when one ends: polling would slow the executions down.
+            pending = {uploads[i].execution_arn: i for i in uploads if i not in results}
+            left = max(0.0, deadline - time.monotonic())
+            for arn in sorted(
+                engine.ended_among(pending, min(WAIT_FALLBACK_POLL_SECONDS, left)),
+                key=pending.__getitem__,
+            ):
+                # It has ended: `wait` returns once the engine has handled the end.
+                ended(pending[arn], engine.wait(arn, max(0.0, deadline - time.monotonic())))
         reason, error = f"after {timeout} s (--timeout)", "TIMED_OUT"
     except KeyboardInterrupt:
         reason, error = "when the command was interrupted", "Interrupted"

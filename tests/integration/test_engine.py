@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from docpipe import engine as engine_module
 from docpipe import samples
 from docpipe.engine import MAX_STATE_BYTES, EngineError, LocalEngine, WaitTimeout
 from tasks.shared.observability import logger
@@ -68,3 +69,38 @@ def test_task_logs_carry_the_document_id_as_correlation_id(engine: LocalEngine) 
     outcome = engine.wait(upload.execution_arn, timeout=120)
     assert outcome.output is not None
     assert logger.get_correlation_id() == outcome.output["document_id"]
+
+
+def test_wait_is_woken_by_the_end_not_by_polling(
+    engine: LocalEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a fallback poll far slower than the test, and DescribeExecution calls counted
+    monkeypatch.setattr(engine_module, "WAIT_FALLBACK_POLL_SECONDS", 3600.0)
+    described: list[str] = []
+    describe = engine.describe
+
+    def counted(execution_arn: str) -> dict[str, Any] | None:
+        described.append(execution_arn)
+        return describe(execution_arn)
+
+    monkeypatch.setattr(engine, "describe", counted)
+    upload = engine.upload(samples.LETTER.encode(), "letter.txt")
+
+    # When waiting for the execution
+    outcome = engine.wait(upload.execution_arn, timeout=120)
+
+    # Then it returned with the end, having asked at most once before and once after it
+    assert outcome.status == "SUCCEEDED"
+    assert len(described) <= 2
+
+
+def test_ended_among_names_the_executions_that_ended(engine: LocalEngine) -> None:
+    # Given one document run to its end and an execution that never starts
+    upload = engine.upload(samples.LETTER.encode(), "letter.txt")
+    engine.wait(upload.execution_arn, timeout=120)
+    never = engine.execution_arn("never-started")
+
+    # When asked which of the two ended, then only the first is named
+    assert engine.ended_among([upload.execution_arn, never], timeout=30) == {upload.execution_arn}
+    # And for executions none of which ends, the answer after the timeout is empty
+    assert engine.ended_among([never], timeout=0.05) == set()

@@ -159,3 +159,60 @@ def test_a_long_poll_receives_a_message_sent_while_it_waits() -> None:
         poll.join(timeout=30)
 
     assert [m["Body"] for m in received] == ["during the wait"]
+
+
+def test_stock_interpreter_parses_each_jsonpath_at_every_evaluation() -> None:
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    assert "input_expr = parse(path)" in inspect.getsource(json_path.extract_json)
+    assert "parse(self.result_path_src)" in inspect.getsource(result_path.ResultPath._eval_body)
+
+
+def test_each_jsonpath_is_parsed_once_and_reads_as_before() -> None:
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    data = {"a": {"b": [1, 2]}, "m": [{"pos": 1}]}
+    stock = json_path.extract_json("$.a.b", data), json_path.extract_json("$.m[0].pos", data)
+    with moto_patches.patched(lambda f, p: {}, lambda a, n, i: None, TesseractTextDetection()):
+        for module in (json_path, result_path):
+            assert module.parse("$.a.b") is module.parse("$.a.b")
+        patched = json_path.extract_json("$.a.b", data), json_path.extract_json("$.m[0].pos", data)
+        updated = result_path.parse("$.x.y").update_or_create({"a": 1}, 2)
+    assert patched == stock
+    assert updated == {"a": 1, "x": {"y": 2}}
+
+
+def test_sends_report_their_queue_and_the_probe_sees_visible_messages() -> None:
+    import boto3
+    from moto import mock_aws
+    from moto.sqs.models import SQSBackend
+
+    for name in moto_patches.SQS_SENDS:
+        assert list(inspect.signature(getattr(SQSBackend, name)).parameters)[:2] == [
+            "self",
+            "queue_name",
+        ]
+    sent: list[str] = []
+    with (
+        mock_aws(),
+        moto_patches.patched(
+            lambda f, p: {},
+            lambda a, n, i: None,
+            TesseractTextDetection(),
+            on_message_sent=sent.append,
+        ),
+    ):
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="intake")["QueueUrl"]
+        probe = moto_patches.visible_messages_probe("123456789012", "us-east-1", "intake")
+        missing = moto_patches.visible_messages_probe("123456789012", "us-east-1", "nowhere")
+        assert not probe() and not missing()
+
+        sqs.send_message(QueueUrl=url, MessageBody="one")
+        assert sent == ["intake"] and probe()
+        sqs.receive_message(QueueUrl=url, VisibilityTimeout=600)
+        assert not probe()  # in flight
+        sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "1", "MessageBody": "two"}])
+        assert set(sent) == {"intake"} and len(sent) >= 2 and probe()

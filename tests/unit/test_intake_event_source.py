@@ -449,3 +449,86 @@ def test_a_failing_poll_does_not_kill_the_poller(sqs: Any) -> None:
     # Then it polled again, and the message was handled on its second receive
     assert len(calls) == 2
     assert queue.waiting() == []
+
+
+# -- waking and probing -----------------------------------------------------------------------
+
+
+def signalling(handled: threading.Event) -> Respond:
+    """A successful answer that also sets `handled`."""
+
+    def respond(event: dict[str, Any]) -> dict[str, Any]:
+        handled.set()
+        return {"StatusCode": 200, "Payload": None}
+
+    return respond
+
+
+def test_an_idle_poller_wakes_on_notify_not_on_its_idle_wait(queue: Queue) -> None:
+    # Given a poller idling on an empty queue with an idle wait far longer than the test
+    handled = threading.Event()
+    function = FakeFunction(signalling(handled))
+    source = source_for(queue, function, max_concurrency=1, idle_wait_s=3600)
+    source.start()
+    try:
+        # When a message is sent and the source is told so
+        queue.send("message-0")
+        source.notify()
+
+        # Then the poller receives it at once
+        assert handled.wait(timeout=60)
+    finally:
+        source.stop()
+    assert function.bodies == [["message-0"]]
+
+
+def test_a_notify_before_the_poller_idles_is_not_lost(queue: Queue) -> None:
+    # Given a probe that reports an empty queue on its first look only (as when a send lands
+    # between a poller's look and its sleep), and a notify made during that first look
+    source: SqsEventSource
+    looks: list[int] = []
+
+    def probe() -> bool:
+        looks.append(1)
+        if len(looks) == 1:
+            queue.send("message-0")
+            source.notify()
+            return False
+        return True
+
+    handled = threading.Event()
+    function = FakeFunction(signalling(handled))
+    source = source_for(queue, function, max_concurrency=1, idle_wait_s=3600, has_messages=probe)
+
+    # When the poller runs
+    source.start()
+    try:
+        # Then it does not sleep through the idle wait: it looks again and receives
+        assert handled.wait(timeout=60)
+    finally:
+        source.stop()
+    assert function.bodies == [["message-0"]]
+
+
+def test_a_probe_that_sees_no_message_saves_the_receive(queue: Queue) -> None:
+    # Given a message in the queue but a probe that says there is none
+    queue.send("message-0")
+    looked = threading.Event()
+
+    def probe() -> bool:
+        looked.set()
+        return False
+
+    function = FakeFunction()
+    source = source_for(queue, function, max_concurrency=1, idle_wait_s=0.01, has_messages=probe)
+
+    # When the poller has looked a few times
+    source.start()
+    try:
+        assert looked.wait(timeout=60)
+    finally:
+        source.stop()
+
+    # Then it never received: the message is still there and nothing was invoked
+    assert source.stats.batches == 0 and function.events == []
+    assert queue.waiting() == ["message-0"]

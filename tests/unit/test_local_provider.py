@@ -1269,3 +1269,11 @@ def test_a_run_on_stretch_reaches_the_sentence_splitter_in_bounded_pieces() -> N
     assert max(len(s) for s in sentences) <= 2_000
     assert "Then it ended." in " ".join(sentences)
     assert sum(len(s) for s in sentences) >= len(run_on.replace(" ", "")) // 2
+
+
+def test_the_local_model_has_a_price_of_nothing() -> None:
+    # Without an entry the results say the cost is unknown (None), not free.
+    from tasks.shared.pricing import prices_for
+
+    prices = prices_for(PROVIDER_MODEL)
+    assert prices is not None and prices.input == prices.output == 0.0
