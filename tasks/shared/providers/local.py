@@ -98,6 +98,13 @@ OUT_OF_SCOPE = (
     "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.",
 )
 OUT_OF_SCOPE_MAX_COSINE = 0.5
+# A prototype wins only by this much over the best label. USE multilingual v3 sees faint
+# likeness everywhere (a business news article scored 0.2 with a prototype and 0.15 with
+# "business"): on the tuning splits, without the margin 11% of the synthetic documents and
+# 5% of the BBC articles went to the fallback this way; with 0.1, accuracy rose from 0.803 to
+# 0.833 (synthetic) and 0.770 to 0.780 (BBC), and the six off-topic texts of the unit tests
+# still fall back.
+OUT_OF_SCOPE_MARGIN = 0.1
 # Softmax temperature over the cosines (the fallback's included), set on the tuning split of
 # the synthetic set (bench/datasets; never the test split): with USE multilingual v3 at
 # 0.03 the expected calibration error was 0.075 (0.02: 0.070, 0.04: 0.134, 0.06: 0.216) at
@@ -372,7 +379,7 @@ def _fallback_cosine(
     others = np.delete(cosines, int(np.argmax(cosines)))
     bar = (float(others.mean()) if others.size else 0.0) + labels.fallback_threshold
     if prototypes.size:
-        bar = max(bar, float(prototypes.max()))
+        bar = max(bar, float(prototypes.max()) - OUT_OF_SCOPE_MARGIN)
     return bar
 
 
