@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from child_signals import default_sigint
 from conftest import by_key, get, post
 
 from docpipe.console.jobs import safe_name
@@ -156,7 +157,14 @@ def test_docpipe_serve_answers_on_loopback_until_interrupted(
 ) -> None:
     env = {**os.environ, "DOCPIPE_HOME": str(ran["state"].root)}
     command = [sys.executable, "-m", "docpipe.cli", "serve", "--port", "0"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+    process = subprocess.Popen(
+        command,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        preexec_fn=default_sigint,
+    )
     assert process.stdout is not None
     first = process.stdout.readline()
     url = first.split(" on ", 1)[1].split(" ", 1)[0]

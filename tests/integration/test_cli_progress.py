@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from child_signals import default_sigint
 
 from docpipe import samples
 from docpipe.cli import main
@@ -70,7 +71,12 @@ def test_ctrl_c_prints_each_finished_result_and_marks_the_rest(tmp_path: Path) -
     }
     command = [sys.executable, "-m", "docpipe.cli", "run", str(letter), str(memo), "--json"]
     process = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=default_sigint,
     )
     assert process.stderr is not None
     # When the user presses Ctrl-C once the letter has finished

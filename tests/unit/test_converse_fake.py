@@ -25,6 +25,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from child_signals import default_sigint
 
 from docpipe.converse_fake import (
     DEFAULT_MIN_CACHE_TOKENS,
@@ -628,6 +629,7 @@ def test_command_line_prints_the_endpoint_and_serves_until_interrupted() -> None
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, THROTTLE_RATE_ENV: "1"},
+        preexec_fn=default_sigint,
     )
     try:
         assert process.stdout is not None
