@@ -29,6 +29,7 @@ from typing import Any
 
 from bench import (
     burst,
+    cold_start,
     cost,
     evaluation,
     extract,
@@ -64,6 +65,7 @@ class Settings:
     hostile_seconds: float
     hostile_memory_mb: int
     eval_per_label: int | None  # None: the set's own size
+    cold_start_runs: int
 
     def describe(self) -> str:
         """One line for the report's header."""
@@ -76,7 +78,8 @@ class Settings:
             f"call; tokens {', '.join(map(str, self.token_pages))} pages; burst "
             f"{self.burst_documents} documents, cap {self.burst_cap}, "
             f"{self.burst_latency_s:g} s per call, {self.burst_throttle:.0%} throttled; "
-            f"hostile deadline {self.hostile_seconds:g} s; eval {per_label} per label"
+            f"hostile deadline {self.hostile_seconds:g} s; eval {per_label} per label; "
+            f"cold start {self.cold_start_runs} imports per handler"
         )
 
 
@@ -97,6 +100,7 @@ DEFAULT = Settings(
     hostile_seconds=20.0,
     hostile_memory_mb=512,
     eval_per_label=None,
+    cold_start_runs=5,
 )
 QUICK = Settings(
     name="quick",
@@ -115,6 +119,7 @@ QUICK = Settings(
     hostile_seconds=20.0,
     hostile_memory_mb=512,
     eval_per_label=6,
+    cold_start_runs=1,
 )
 
 
@@ -187,6 +192,10 @@ def _eval(settings: Settings, _: Path | None, __: dict[str, Any]) -> dict[str, A
     return evaluation.run(settings.eval_per_label)
 
 
+def _cold_start(settings: Settings, _: Path | None, __: dict[str, Any]) -> dict[str, Any]:
+    return cold_start.run(settings.cold_start_runs)
+
+
 Benchmark = Callable[[Settings, Path | None, dict[str, Any]], dict[str, Any]]
 BENCHMARKS: dict[str, Benchmark] = {
     "extract": _extract,
@@ -198,6 +207,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "burst": _burst,
     "hostile": _hostile,
     "eval": _eval,
+    "cold_start": _cold_start,
 }
 
 

@@ -29,6 +29,7 @@ SECTIONS = {
     "burst": "Burst through the intake",
     "hostile": "Hostile files",
     "eval": "Classifier quality (docpipe eval)",
+    "cold_start": "Cold-start import time of each handler",
 }
 
 
@@ -715,6 +716,29 @@ def _eval(s: dict[str, Any]) -> str:
     )
 
 
+def _cold_start(s: dict[str, Any]) -> str:
+    rows = [
+        [
+            f"`{r['function']}`",
+            _n(r["import_s"], 3),
+            _x(r["ratio"]),
+            ", ".join(r["packages"]) or "-",
+        ]
+        for r in s["rows"]
+    ]
+    return "\n\n".join(
+        [
+            f"`bench.cold_start`: each handler module imported in a fresh interpreter, "
+            f"{s['runs']} times, in turns with an import of {s['baseline']} alone "
+            f"({_n(s['baseline_s'], 3)} s, median), which every function makes and the Lambda "
+            "runtime ships. Median import time, its ratio to the baseline's, and the "
+            "third-party packages the import loaded (what the function's bundle needs; today "
+            "every function gets the one shared bundle).",
+            _table(["function", "import s", f"÷ {s['baseline']}", "packages loaded"], rows),
+        ]
+    )
+
+
 RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "extract": _extract,
     "pipeline": _pipeline,
@@ -725,6 +749,7 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "burst": _burst,
     "hostile": _hostile,
     "eval": _eval,
+    "cold_start": _cold_start,
 }
 
 
