@@ -402,6 +402,13 @@ def _status(url: str, *, as_json: bool, stack_name: str | None) -> int:
 _REPLAYED = ("SUCCEEDED", "PUBLISHED", "ACCEPTED", "REDRIVEN")
 
 
+def _error_name(error: Any) -> str:
+    """A failure notification's error as one word: its States error name (`$.error.Error`)."""
+    if isinstance(error, dict):
+        return str(error.get("Error") or "")
+    return str(error or "")
+
+
 def _smoke(args: argparse.Namespace) -> int:
     from docpipe import aws
     from docpipe.smoke import run_smoke
@@ -420,10 +427,9 @@ def _smoke(args: argparse.Namespace) -> int:
         if result.notification is None:
             print(f"no notification within {args.timeout:g} s: see `docpipe status --aws`")
         else:
-            print(
-                f"notified after {answer['seconds']} s: {answer['status']}"
-                f" {answer['category'] or answer['error'] or ''}\n  {answer['execution_arn']}"
-            )
+            outcome = answer["category"] or _error_name(answer["error"])
+            print(f"notified after {answer['seconds']} s: {answer['status']} {outcome}")
+            print(f"  {answer['execution_arn']}")
     return EXIT_OK if result.passed else EXIT_FAILED
 
 

@@ -396,6 +396,13 @@ def test_smoke_uploads_a_sample_and_hears_its_own_notification(
     assert sqs.list_queues().get("QueueUrls", []) == queues_before
     subscriptions = sns.list_subscriptions_by_topic(TopicArn=twin.outputs["CompletionTopicArn"])
     assert not any("docpipe-smoke" in s["Endpoint"] for s in subscriptions["Subscriptions"])
+    # Without --json: the object, then the outcome in a word and the execution
+    assert main(["smoke", "--stack", STACK, "--timeout", "120"]) == 0
+    uploaded, notified, execution = capsys.readouterr().out.splitlines()
+    assert uploaded.startswith("uploaded s3://docpipe-documents/incoming/docpipe-smoke/")
+    assert notified.startswith("notified after ")
+    assert notified.endswith(": SUCCEEDED correspondence")
+    assert execution.strip().startswith("arn:aws:states:")
 
 
 def test_smoke_without_a_notification_fails_and_cleans_up(
