@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from tasks.shared.errors import DocumentTooLargeError, EmptyDocumentError, ExtractionTimeoutError
 from tasks.shared.models import Page
+from tasks.shared.page_text import clean_text
 
 # How every format renders a table row: its cells joined by this.
 CELL_SEPARATOR = " | "
@@ -106,28 +107,12 @@ class ExtractedText:
 
 DEFAULT_LIMITS = ExtractionLimits()
 
-# C0 controls other than tab and newline, DEL, and the noncharacters U+FFFE/U+FFFF: they
-# carry no text and upset JSON consumers and tokenizers downstream. pdfium marks a word
-# hyphenated across lines with U+FFFE and returns TeX math glyphs as \x04, \x08, \x0c...
-# Plain text splits pages on form feeds before this runs.
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-# Anchored at the start of a run (the lookbehind): a run of a million spaces is scanned once,
-# not once from each of its positions.
-_TRAILING_SPACE_RE = re.compile(r"(?<![ \t])[ \t]+\n")
 # A character a reader sees: not whitespace, not a Unicode format character (category Cf:
 # soft hyphen, zero-width space/joiners, direction marks and isolates, word joiner, BOM).
 _VISIBLE_RE = re.compile(
     r"[^\s\u00ad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f\u202a-\u202e"
     r"\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
 )
-
-
-def clean_text(text: str) -> str:
-    """Normalize newlines to \\n, drop control characters, trim line ends and the page."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL_RE.sub("", text)
-    text = _TRAILING_SPACE_RE.sub("\n", text)
-    return text.strip()
 
 
 def has_text(text: str) -> bool:

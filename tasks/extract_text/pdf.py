@@ -40,12 +40,12 @@ from tasks.extract_text.common import (
     ExtractedText,
     ExtractionLimits,
     PageAccumulator,
-    clean_text,
     current_deadline,
     has_text,
 )
 from tasks.shared.errors import CorruptDocumentError, EmptyDocumentError, EncryptedDocumentError
 from tasks.shared.models import Page
+from tasks.shared.page_text import clean_text
 
 EXTRACTOR_PDFIUM = "pypdfium2"
 EXTRACTOR_PDFMINER = "pdfminer"

@@ -14,11 +14,12 @@ from dataclasses import asdict
 from typing import Any
 
 from tasks.extract_text.extraction import ExtractedText, ExtractionLimits
-from tasks.extract_text.language import detect_language
 from tasks.extract_text.ocr_input import ocr_input
 from tasks.extract_text.sandbox import extract_bounded
 from tasks.shared.errors import OcrUnavailableError
+from tasks.shared.language import detect_language
 from tasks.shared.models import DocumentRef
+from tasks.shared.page_text import page_ranges
 from tasks.shared.settings import OCR_TEXTRACT, Settings
 from tasks.shared.storage import ArtifactStore, ocr_input_key, text_key
 
@@ -38,20 +39,6 @@ def configured_limits(settings: Settings) -> ExtractionLimits:
 def language_of(extracted: ExtractedText) -> str | None:
     """The dominant language of the extracted text (ISO 639-1), or None if undecidable."""
     return detect_language("\n".join(page.text for page in extracted.pages))
-
-
-def page_ranges(numbers: tuple[int, ...] | list[int]) -> str:
-    """'1-3, 7' for [1, 2, 3, 7]: page lists as people write them."""
-    ranges: list[str] = []
-    start = previous = None
-    for number in [*sorted(numbers), None]:
-        if previous is not None and number == previous + 1:
-            previous = number
-            continue
-        if start is not None:
-            ranges.append(str(start) if start == previous else f"{start}-{previous}")
-        start = previous = number
-    return ", ".join(ranges)
 
 
 def text_artifact(extracted: ExtractedText, document_id: str | None = None) -> dict[str, Any]:

@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Protocol
 
-from tasks.extract_text.common import clean_text
-from tasks.extract_text.language import detect_language
-from tasks.extract_text.task import page_ranges
 from tasks.shared.errors import DocumentTooLargeError, EmptyDocumentError, OcrFailedError
+from tasks.shared.language import detect_language
+from tasks.shared.page_text import clean_text, page_ranges
 
 EXTRACTOR_OCR = "textract"
 IMAGE_EXTRACTOR = "image"

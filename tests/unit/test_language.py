@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.extract_text.language import MAX_SAMPLE_CHARS, detect_language, sample_text
+from tasks.shared.language import MAX_SAMPLE_CHARS, detect_language, sample_text
 
 PARAGRAPHS: dict[str, str] = {
     "en": (

@@ -13,7 +13,7 @@ from PIL import Image
 
 from docpipe.samples import concatenate_pdfs
 from tasks.extract_text.extraction import ExtractionLimits, extract_text
-from tasks.extract_text.task import extract_document, page_ranges
+from tasks.extract_text.task import extract_document
 from tasks.merge_ocr_text.task import merge_ocr_text
 from tasks.shared.errors import (
     CorruptDocumentError,
@@ -23,6 +23,7 @@ from tasks.shared.errors import (
     OcrUnavailableError,
 )
 from tasks.shared.models import DocumentRef
+from tasks.shared.page_text import page_ranges
 from tasks.shared.settings import Settings
 from tasks.shared.storage import ArtifactStore
 
