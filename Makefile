@@ -8,7 +8,7 @@ BROWSER := $(VENV)/.browser
 APT_OCR := tesseract-ocr tesseract-ocr-eng
 APT_BROWSER := chromium
 
-.PHONY: demo test lint synth bench deploy destroy smoke clean
+.PHONY: demo test lint synth bundles lock bench deploy destroy smoke clean
 
 # $(call apt_install,COMMAND,PACKAGES,WITHOUT IT): install Debian PACKAGES unless COMMAND is
 # there, when the machine allows it (root, or sudo without a password, and apt-get);
@@ -61,6 +61,15 @@ bench: $(STAMP) $(OCR)
 
 synth: $(STAMP)
 	PATH="$(CURDIR)/node_modules/.bin:$$PATH" npx cdk synth --quiet
+
+# Each Lambda's bundle, built from its lock file as synth builds it, and its size (README:
+# Lambda bundles). `make lock` resolves pyproject.toml's dependencies again for the Lambda
+# platform and rewrites infra/lambda-locks/ (the tests fail while a lock is stale).
+bundles: $(STAMP)
+	PATH="$(CURDIR)/node_modules/.bin:$$PATH" $(PY) -m infra.bundling --report
+
+lock: $(STAMP)
+	PATH="$(CURDIR)/node_modules/.bin:$$PATH" $(PY) -m infra.lock
 
 # A deployed stack (README: Deploy to AWS): the AWS credentials and region of the shell;
 # STACK names the copy (default Docpipe), CDK_ARGS passes more, e.g. CDK_ARGS='-c modelId=...'.

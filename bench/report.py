@@ -732,8 +732,8 @@ def _cold_start(s: dict[str, Any]) -> str:
             f"{s['runs']} times, in turns with an import of {s['baseline']} alone "
             f"({_n(s['baseline_s'], 3)} s, median), which every function makes and the Lambda "
             "runtime ships. Median import time, its ratio to the baseline's, and the "
-            "third-party packages the import loaded (what the function's bundle needs; today "
-            "every function gets the one shared bundle).",
+            "third-party packages the import loaded (its bundle carries these and what they "
+            "need, from its lock file: `make bundles`).",
             _table(["function", "import s", f"÷ {s['baseline']}", "packages loaded"], rows),
         ]
     )

@@ -28,6 +28,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from infra.bundling import function_code
 from infra.config import pipeline_timeout_seconds
 from infra.nag import (
     acknowledge_dead_letter_queue,
@@ -101,12 +102,10 @@ class DocumentIntake(Construct):
         documents_table: dynamodb.ITable,
         trigger_dead_letter_queue: sqs.IQueue,
         encryption_key: kms.IKey,
-        code: lambda_.Code,
         max_concurrent_documents: int,
     ) -> None:
         super().__init__(scope, construct_id)
         self._key = encryption_key
-        self._code = code
         self._state_machine = state_machine
         self._lease_table = lease_table
         self._trigger_dead_letter_queue = trigger_dead_letter_queue
@@ -132,7 +131,7 @@ class DocumentIntake(Construct):
     def _function(
         self, function: IntakeFunction, environment: dict[str, str], **props: Any
     ) -> tuple[lambda_.Function, iam.IRole]:
-        """A function of the shared bundle with its own role, which may update the lease
+        """A function with a bundle of its own and its own role, which may update the lease
         table and use the key (the table, the queue and the machine's executions are all
         encrypted with it)."""
         built = traced_function(
@@ -140,7 +139,7 @@ class DocumentIntake(Construct):
             intake_function_id(function),
             function=function,
             role_description=f"Runs the {function.package} intake function",
-            code=self._code,
+            code=function_code(function),
             key=self._key,
             environment={
                 "DOCPIPE_LEASE_TABLE_NAME": self._lease_table.table_name,

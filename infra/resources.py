@@ -103,7 +103,7 @@ def traced_function(
     environment: Mapping[str, str],
     **props: Any,
 ) -> lambda_.Function:
-    """A function of the shared code bundle (arm64, the runtime, X-Ray tracing) with a role of
+    """A function of its code bundle (arm64, the runtime, X-Ray tracing) with a role of
     its own, which may write only to the function's own log group (no
     AWSLambdaBasicExecutionRole, whose logs permissions are on "*"). `props` adds
     `lambda_.Function` settings (layers, reserved concurrency, dead-letter queue...)."""

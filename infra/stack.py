@@ -34,7 +34,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from infra.bundling import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, task_code
+from infra.bundling import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, function_code
 from infra.config import (
     DOCUMENTS_BY_KEY_INDEX,
     DOCUMENTS_BY_KEY_PARTITION,
@@ -296,10 +296,9 @@ class DocpipeStack(Stack):
             master_key=self.encryption_key,
         )
 
-        code = task_code()
         labels_layer = self._labels_layer()
         self.functions = {
-            task.package: self._task_function(task, code, labels_layer) for task in TASK_FUNCTIONS
+            task.package: self._task_function(task, labels_layer) for task in TASK_FUNCTIONS
         }
         self.state_machine = self._state_machine()
         self._grant_state_machine()
@@ -312,7 +311,6 @@ class DocpipeStack(Stack):
             documents_table=self.table,
             trigger_dead_letter_queue=self.trigger_dead_letter_queue,
             encryption_key=self.encryption_key,
-            code=code,
             max_concurrent_documents=self.config.max_concurrent_documents,
         )
         self._trigger_rule()
@@ -522,7 +520,7 @@ class DocpipeStack(Stack):
         }
 
     def _task_function(
-        self, task: TaskFunction, code: lambda_.Code, labels_layer: lambda_.ILayerVersion
+        self, task: TaskFunction, labels_layer: lambda_.ILayerVersion
     ) -> lambda_.Function:
         environment = self._task_environment()
         layers: list[lambda_.ILayerVersion] = []
@@ -535,7 +533,7 @@ class DocpipeStack(Stack):
             function_id(task),
             function=task,
             role_description=f"Runs the {task.package} task",
-            code=code,
+            code=function_code(task),
             key=self.encryption_key,
             environment=environment,
             layers=layers,

@@ -439,13 +439,13 @@ def test_model_functions_reserve_the_model_concurrency_and_the_others_do_not(
         assert reserved == (DEFAULT_MODEL_CONCURRENCY if task.package in MODEL_TASKS else None)
 
 
-def test_functions_share_one_code_bundle(resources: Json) -> None:
-    codes = {
+def test_each_function_has_a_code_bundle_of_its_own(resources: Json) -> None:
+    codes = [
         json.dumps(resource["Properties"]["Code"], sort_keys=True)
         for resource in resources.values()
         if resource["Type"] == "AWS::Lambda::Function"
-    }
-    assert len(codes) == 1
+    ]
+    assert len(codes) == len(set(codes)) == len(TASK_FUNCTIONS) + len(INTAKE_FUNCTIONS)
 
 
 def common_environment(resources: Json, template: Template) -> Json:
