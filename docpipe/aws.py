@@ -50,6 +50,7 @@ DEAD_LETTER_QUEUE = "DeadLetterQueueUrl"
 TRIGGER_DEAD_LETTER_QUEUE = "TriggerDeadLetterQueueUrl"
 INTAKE_QUEUE = "IntakeQueueUrl"
 COMPLETION_TOPIC = "CompletionTopicArn"
+BACKFILL_STATE_MACHINE = "BackfillStateMachineArn"
 
 # Listing and showing dead letters receives them (SQS has no other way to read a queue),
 # hidden from other readers for this long, then makes them visible again at once.

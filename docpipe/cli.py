@@ -51,6 +51,24 @@ def _parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=900.0, help="seconds to wait for all documents (900)"
     )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    backfill = commands.add_parser(
+        "backfill",
+        help="feed documents already in the bucket through the intake (offline: a folder)",
+    )
+    backfill.add_argument(
+        "target",
+        metavar="FOLDER|s3://BUCKET/PREFIX",
+        help="offline a folder; with --aws an S3 prefix",
+    )
+    backfill.add_argument("--json", action="store_true", help="print one JSON object")
+    backfill.add_argument(
+        "--concurrency", type=int, default=None, help="offline: the intake's cap (as run)"
+    )
+    backfill.add_argument(
+        "--timeout", type=float, default=900.0, help="offline: seconds to wait for all (900)"
+    )
+    backfill.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    _aws_options(backfill)
     demo = commands.add_parser("demo", help="generate sample documents and run them")
     demo.add_argument("--json", action="store_true", help="print one JSON array")
     demo.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
@@ -409,6 +427,79 @@ def _error_name(error: Any) -> str:
     return str(error or "")
 
 
+def _backfill(args: argparse.Namespace) -> int:
+    """`docpipe backfill`: offline over a folder, or on AWS over a prefix of the bucket."""
+    from docpipe.backfill import S3_SCHEME
+
+    stack_name = _deployed_stack(args)
+    if stack_name is not None:
+        return _backfill_deployed(args.target, stack_name, as_json=args.json, quiet=args.quiet)
+    if args.target.startswith(S3_SCHEME):
+        raise UsageError(
+            "offline the bucket lasts one command: backfill a folder, or add --aws to "
+            "backfill a prefix of the deployed stack's bucket"
+        )
+    if args.concurrency is not None and args.concurrency < 1:
+        raise UsageError("--concurrency must be at least 1")
+    from docpipe.backfill import backfill_folder
+    from docpipe.engine import LocalEngine
+    from docpipe.runner import expand_paths, keep_state
+    from docpipe.state import StateDirectory
+
+    if not Path(args.target).is_dir():
+        raise UsageError(f"not a folder: {args.target}")
+    files = expand_paths([args.target])
+    with (
+        _stdout_to_stderr(args.json),
+        LocalEngine(max_concurrent_documents=args.concurrency) as engine,
+    ):
+        shown = not args.quiet and (sys.stderr.isatty() or os.environ.get(PROGRESS_ENV) == "1")
+        progress = Progress(len(files)) if shown else None
+        run, results = backfill_folder(engine, files, timeout=args.timeout, on_result=progress)
+        state = StateDirectory()
+        keep_state(engine, state)
+        state.save_run(results)
+    if args.json:
+        _print_json({"backfill": run.as_json(), "documents": results})
+    else:
+        print(_backfill_line(run))
+        _print_human(results, sys.stdout)
+    if run.status != "SUCCEEDED":
+        return EXIT_FAILED
+    return EXIT_FAILED if any(r["status"] in ("FAILED", "TIMED_OUT") for r in results) else EXIT_OK
+
+
+def _backfill_line(run: Any) -> str:
+    items = run.items
+    return (
+        f"backfill {run.status}: {items['total']} objects, {items['succeeded']} sent to the "
+        f"intake, {items['failed'] + items['timedOut'] + items['aborted']} not sent"
+        + (f" ({run.error})" if run.error else "")
+    )
+
+
+def _backfill_deployed(url: str, stack_name: str, *, as_json: bool, quiet: bool) -> int:
+    from docpipe.aws import deployed
+    from docpipe.backfill import backfill_deployed
+
+    def progress(items: dict[str, int]) -> None:
+        if not quiet:
+            print(
+                f"listed {items['total']}, sent {items['succeeded']}, failed {items['failed']}",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    with deployed(stack_name) as stack:
+        run = backfill_deployed(stack, url, on_progress=progress)
+    if as_json:
+        _print_json({"backfill": run.as_json()})
+    else:
+        print(_backfill_line(run))
+        print("the documents go on at the intake's pace: docpipe results --aws")
+    return EXIT_OK if run.status == "SUCCEEDED" else EXIT_FAILED
+
+
 def _smoke(args: argparse.Namespace) -> int:
     from docpipe import aws
     from docpipe.smoke import run_smoke
@@ -674,6 +765,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _redrive(args.target, as_json=args.json, stack_name=_deployed_stack(args))
         if args.command == "smoke":
             return _smoke(args)
+        if args.command == "backfill":
+            return _backfill(args)
         if args.command == "dlq":
             return _dlq(
                 args.action,

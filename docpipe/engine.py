@@ -42,6 +42,7 @@ from docpipe.event_source import SqsEventSource
 from docpipe.faults import UNKNOWN_ERROR, Fault, FaultConfigError, ServiceFaults, TaskFaults
 from docpipe.textract_emulator import INSTALL_TESSERACT, TesseractTextDetection
 from infra.config import (
+    BACKFILL_ASL,
     DOCUMENTS_BY_KEY_INDEX,
     DOCUMENTS_BY_KEY_PARTITION,
     DOCUMENTS_BY_KEY_SORT,
@@ -80,6 +81,16 @@ INCOMING_PREFIX = "incoming/"
 STATE_MACHINE = "docpipe-document-pipeline"
 STATE_MACHINE_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{STATE_MACHINE}"
 LEASE_TABLE = "docpipe-leases"
+BACKFILL_STATE_MACHINE = "docpipe-backfill"
+BACKFILL_STATE_MACHINE_ARN = (
+    f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{BACKFILL_STATE_MACHINE}"
+)
+# Where `docpipe backfill FOLDER` puts a folder's files: outside incoming/, so their uploads
+# start nothing, as objects that were in the bucket before the pipeline.
+BACKFILL_PREFIX = "backfill/"
+# moto runs a Distributed Map's children inside the parent (its grammar has no EXPRESS
+# children); the stack substitutes EXPRESS.
+OFFLINE_BACKFILL_EXECUTION_TYPE = "STANDARD"
 INTAKE_QUEUE = "docpipe-intake"
 INTAKE_DLQ = "docpipe-intake-dlq"
 UPLOAD_RULE = "docpipe-document-uploaded"
@@ -124,6 +135,11 @@ OCR_UNAVAILABLE = (
     f"Offline, OCR needs tesseract, which is not installed: install it with "
     f"{INSTALL_TESSERACT}, then run the document again (see README.md, OCR)."
 )
+
+
+def backfill_name() -> str:
+    """A backfill execution's name: when it started, and a part that keeps two apart."""
+    return f"backfill-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{uuid.uuid4().hex[:8]}"
 
 
 class WaitTimeout(EngineError):
@@ -462,6 +478,17 @@ class LocalEngine:
         )["stateMachineArn"]
         if created != STATE_MACHINE_ARN:
             raise EngineError(f"unexpected state machine ARN {created}")
+        backfill = {
+            "DocumentsBucketName": BUCKET,
+            "IntakeQueueUrl": self.intake_url,
+            "BackfillExecutionType": OFFLINE_BACKFILL_EXECUTION_TYPE,
+        }
+        self.client("stepfunctions").create_state_machine(
+            name=BACKFILL_STATE_MACHINE,
+            definition=json.dumps(substitute(json.loads(BACKFILL_ASL.read_text()), backfill)),
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/docpipe-backfill",
+            type="STANDARD",
+        )
         events = self.client("events")
         rules = (
             (
@@ -702,6 +729,26 @@ class LocalEngine:
         version = response["VersionId"]
         arn = self.execution_arn(execution_name(BUCKET, key, version))
         return Upload(path, key, version, response["ETag"].strip('"'), arn)
+
+    def put_existing(self, data: bytes, key: str, path: Path | None = None) -> Upload:
+        """Put an object outside incoming/, as one that was in the bucket before the
+        pipeline: its upload starts nothing until a backfill sends it to the intake. Returns
+        the object and the ARN its execution will have."""
+        if key.startswith(INCOMING_PREFIX):
+            raise EngineError(f"{key} is under {INCOMING_PREFIX}: its upload would start it")
+        response = self.client("s3").put_object(Bucket=BUCKET, Key=key, Body=data)
+        version = response["VersionId"]
+        arn = self.execution_arn(execution_name(BUCKET, key, version))
+        return Upload(path, key, version, response["ETag"].strip('"'), arn)
+
+    def start_backfill(self, prefix: str) -> str:
+        """Start the backfill state machine over every object under `prefix`; its ARN."""
+        started = self.client("stepfunctions").start_execution(
+            stateMachineArn=BACKFILL_STATE_MACHINE_ARN,
+            name=backfill_name(),
+            input=json.dumps({"prefix": prefix}),
+        )
+        return str(started["executionArn"])
 
     def restore_object(self, key: str, data: bytes, version_id: str) -> None:
         """Put an object back as an earlier run had it, under its own version id, without

@@ -57,6 +57,10 @@ things stop it from running this pipeline as AWS would:
    (`on_message_sent`), so the engine's intake pollers wake on a send instead of finding
    the message at their next poll; `visible_messages_probe` lets them look at a queue
    without a ReceiveMessage call (through boto3: milliseconds under the interpreter lock).
+14. A Distributed Map's `s3:listObjectsV2` ItemReader makes one ListObjectsV2 call and
+   reads its `Contents`: a prefix of more than 1,000 objects was cut at 1,000 without a
+   word, and an empty prefix failed with States.Runtime ('Contents'). It pages through the
+   listing as AWS does, and an empty prefix gives no items (the backfill's reader).
 
 tests/integration/test_moto_patches.py fails loudly if moto changes any of these.
 """
@@ -88,6 +92,9 @@ from moto.stepfunctions.parser.api import ExecutionStatus
 from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.program.program import Program
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_eval_s3 import (  # noqa: E501
+    ResourceEvalS3,
+)
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
     state_task_service_aws_sdk,
@@ -204,6 +211,7 @@ PATCH_POINTS: tuple[tuple[Any, str], ...] = (
     *SERVICE_TASKS,
     (json_path, "parse"),
     (result_path, "parse"),
+    (ResourceEvalS3, "_handle_list_objects_v2"),
 )
 
 
@@ -307,6 +315,22 @@ def _ignore_async(function: str, event: dict[str, Any]) -> None:
 
 def _ignore_sent(queue_name: str) -> None:
     return None
+
+
+def _list_every_object(env: Any, resource_runtime_part: Any, state_credentials: Any) -> None:
+    """The ItemReader's ListObjectsV2: every page of the listing, [] for an empty one."""
+    s3 = ResourceEvalS3._get_s3_client(
+        resource_runtime_part=resource_runtime_part, state_credentials=state_credentials
+    )
+    parameters = dict(env.stack.pop())
+    contents: list[Any] = []
+    while True:
+        response = s3.list_objects_v2(**parameters)
+        contents.extend(response.get("Contents", []))
+        if not response.get("IsTruncated"):
+            break
+        parameters["ContinuationToken"] = response["NextContinuationToken"]
+    env.stack.append(contents)
 
 
 def _parsed_once(parse: Callable[[str], Any]) -> Callable[[str], Any]:
@@ -507,6 +531,7 @@ def patched(
         # getattr: the modules import `parse` from jsonpath-ng without re-exporting it.
         _parsed_once(getattr(json_path, "parse")),  # noqa: B009
         _parsed_once(getattr(result_path, "parse")),  # noqa: B009
+        staticmethod(_list_every_object),
     )
     originals = [(owner, name, getattr(owner, name)) for owner, name in PATCH_POINTS]
     for (owner, name), replacement in zip(PATCH_POINTS, replacements, strict=True):

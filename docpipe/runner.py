@@ -168,6 +168,32 @@ def run_files(
             continue
         first_of[digest] = index
         uploads[index] = engine.upload(data, file.key, file.path)
+    return collect_results(
+        engine,
+        files,
+        uploads,
+        deadline=deadline,
+        timeout=timeout,
+        on_result=on_result,
+        deferred=deferred,
+    )
+
+
+def collect_results(
+    engine: LocalEngine,
+    files: Sequence[InputFile],
+    uploads: dict[int, Upload],
+    *,
+    deadline: float,
+    timeout: float,
+    on_result: Callable[[dict[str, Any]], None] | None = None,
+    deferred: dict[int, list[tuple[int, bytes]]] | None = None,
+) -> list[dict[str, Any]]:
+    """Wait for the executions of `uploads` (by index into `files`) and return every file's
+    result in input order: TIMED_OUT for those not ended by `deadline` (`timeout` is the
+    seconds it stands for, in the message) or when the user interrupts. `deferred` maps a
+    file to later copies of its bytes, uploaded once it has ended (run_files)."""
+    deferred = deferred if deferred is not None else {}
     results: dict[int, dict[str, Any]] = {}
 
     def ended(index: int, outcome: ExecutionOutcome) -> None:

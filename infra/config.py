@@ -20,6 +20,8 @@ TASKS_DIR = PROJECT_ROOT / "tasks"
 PYPROJECT = PROJECT_ROOT / "pyproject.toml"
 CDK_JSON = PROJECT_ROOT / "cdk.json"
 PIPELINE_ASL = PROJECT_ROOT / "statemachines" / "document_pipeline.asl.json"
+# Feeds objects already in the bucket through the intake (docpipe backfill).
+BACKFILL_ASL = PROJECT_ROOT / "statemachines" / "backfill.asl.json"
 TRIGGER_PATTERN = PROJECT_ROOT / "statemachines" / "document_trigger.pattern.json"
 
 # The stack app.py synthesizes; the commands' `--aws` reads it unless `--stack` names another.

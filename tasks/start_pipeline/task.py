@@ -90,7 +90,18 @@ def execution_input(
     expires = clock.later(started, timeout_s + EXPIRY_MARGIN_SECONDS)
     admission = {"lease": lease, "processing_expires_at": clock.iso(expires), "replays": replays}
     upload = {k: v for k, v in event.items() if k != REPLAY_KEY}
-    return json.dumps({**upload, "docpipe": admission})
+    return json.dumps({**_unquoted_etag(upload), "docpipe": admission})
+
+
+def _unquoted_etag(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with its object's ETag as S3 events write it, without the quotes that
+    HeadObject (the backfill's source) puts around it."""
+    obj = _object(_object(event.get("detail")).get("object"))
+    etag = obj.get("etag")
+    if not (isinstance(etag, str) and len(etag) >= 2 and etag[0] == etag[-1] == '"'):
+        return event
+    detail = _object(event["detail"])
+    return {**event, "detail": {**detail, "object": {**obj, "etag": etag[1:-1]}}}
 
 
 def admit(

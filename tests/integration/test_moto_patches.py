@@ -6,6 +6,7 @@ A moto upgrade that moves or fixes one of them fails here first, loudly.
 from __future__ import annotations
 
 import inspect
+import json
 import types
 
 import moto
@@ -13,9 +14,13 @@ import pytest
 from moto.events import models as events_models
 from moto.s3 import notifications
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_eval_s3 import (  # noqa: E501
+    ResourceEvalS3,
+)
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 
 from docpipe import moto_patches
+from docpipe.engine import BUCKET, LocalEngine
 from docpipe.textract_emulator import TesseractTextDetection
 
 
@@ -216,3 +221,54 @@ def test_sends_report_their_queue_and_the_probe_sees_visible_messages() -> None:
         assert not probe()  # in flight
         sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "1", "MessageBody": "two"}])
         assert set(sent) == {"intake"} and len(sent) >= 2 and probe()
+
+
+def test_stock_item_reader_reads_one_page_of_the_listing() -> None:
+    source = inspect.getsource(ResourceEvalS3.__dict__["_handle_list_objects_v2"])
+    assert "list_objects_v2(**parameters)" in source and 'response["Contents"]' in source
+    assert "ContinuationToken" not in source
+
+
+def test_the_item_reader_pages_through_the_whole_listing() -> None:
+    # Given more objects under a prefix than one ListObjectsV2 page holds
+    with LocalEngine(time_scale=0.001) as engine:
+        s3 = engine.client("s3")
+        for index in range(1003):
+            s3.put_object(Bucket=BUCKET, Key=f"many/{index:05}", Body=b"")
+        # When a Distributed Map reads the prefix (a Pass child, so nothing is sent)
+        definition = {
+            "StartAt": "Each",
+            "States": {
+                "Each": {
+                    "Type": "Map",
+                    "ItemReader": {
+                        "Resource": "arn:aws:states:::s3:listObjectsV2",
+                        "Parameters": {"Bucket": BUCKET, "Prefix.$": "$.prefix"},
+                    },
+                    "ItemSelector": {"key.$": "$$.Map.Item.Value.Key"},
+                    "ItemProcessor": {
+                        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                        "StartAt": "Pass",
+                        "States": {"Pass": {"Type": "Pass", "End": True}},
+                    },
+                    "MaxConcurrency": 40,
+                    "End": True,
+                }
+            },
+        }
+        sfn = engine.client("stepfunctions")
+        machine = sfn.create_state_machine(
+            name="list-many",
+            definition=json.dumps(definition),
+            roleArn="arn:aws:iam::123456789012:role/x",
+        )["stateMachineArn"]
+        for prefix, count in (("many/", 1003), ("none/", 0)):
+            arn = sfn.start_execution(
+                stateMachineArn=machine, name=f"list-{count}", input=json.dumps({"prefix": prefix})
+            )["executionArn"]
+            outcome = engine.wait(arn, timeout=120)
+            # Then every object is an item, and an empty prefix is no item at all
+            assert outcome.status == "SUCCEEDED", outcome
+            assert isinstance(outcome.output, list) and len(outcome.output) == count
+            if count:
+                assert outcome.output[-1] == {"key": "many/01002"}

@@ -415,6 +415,20 @@ def test_the_expiry_is_written_in_utc_whatever_the_zone_of_now() -> None:
     assert admission["processing_expires_at"] == "2026-03-14T09:31:53.589Z"
 
 
+def test_a_backfill_message_gets_the_etag_of_an_upload_event() -> None:
+    # Given a backfill's message: its ETag from HeadObject, in quotes
+    event = s3_event()
+    event["source"] = "docpipe.backfill"
+    event["detail"]["object"]["etag"] = '"b1946ac92492d2347c6235b4d2611184"'
+
+    started_with = json.loads(execution_input(event, NAME, NOW, TIMEOUT_S))
+
+    # Then the execution reads it as an upload event writes it; the caller's event is kept
+    assert started_with["detail"]["object"]["etag"] == "b1946ac92492d2347c6235b4d2611184"
+    assert started_with["detail"]["object"]["key"] == KEY
+    assert event["detail"]["object"]["etag"].startswith('"')
+
+
 # -- hand_back_delay -------------------------------------------------------------------------
 
 
