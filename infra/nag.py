@@ -174,6 +174,34 @@ def acknowledge_state_machine(
     )
 
 
+def acknowledge_backfill(stack: Stack, machine: IConstruct, bucket: IConstruct) -> None:
+    """The backfill machine's role: HeadObject on any key of the prefix it is given, its own
+    Distributed Map children, log delivery and X-Ray."""
+    _acknowledge(
+        machine,
+        [
+            (
+                _ANY_RESOURCE,
+                "CloudWatch Logs delivery (the vended-log actions Step Functions logging "
+                "needs) and X-Ray take no resource ARN.",
+            ),
+            *_object_keys(
+                stack,
+                bucket,
+                ["*"],
+                "the backfill reads the version of every object under the prefix it is "
+                "started with (HeadObject, which needs s3:GetObject); no content is read.",
+            ),
+            (
+                "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:"
+                f"<AWS::Region>:<AWS::AccountId>:execution:{stack.stack_name}-Backfill/*]",
+                "'*' stands for the Distributed Map's child executions of this machine, "
+                "which it describes and stops.",
+            ),
+        ],
+    )
+
+
 def acknowledge_intake_function(
     function: IConstruct,
     role: IConstruct,

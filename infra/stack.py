@@ -34,6 +34,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from infra.backfill import DocumentBackfill
 from infra.bundling import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, function_code
 from infra.config import (
     DOCUMENTS_BY_KEY_INDEX,
@@ -312,6 +313,13 @@ class DocpipeStack(Stack):
             trigger_dead_letter_queue=self.trigger_dead_letter_queue,
             encryption_key=self.encryption_key,
             max_concurrent_documents=self.config.max_concurrent_documents,
+        )
+        self.backfill = DocumentBackfill(
+            self,
+            "Backfill",
+            bucket=self.bucket,
+            intake_queue=self.intake.queue,
+            encryption_key=self.encryption_key,
         )
         self._trigger_rule()
         self._stopped_execution_rule()
@@ -748,6 +756,7 @@ class DocpipeStack(Stack):
             "TriggerDeadLetterQueueUrl": self.trigger_dead_letter_queue.queue_url,
             "DocumentsTableName": self.table.table_name,
             "IntakeQueueUrl": self.intake.queue.queue_url,
+            "BackfillStateMachineArn": self.backfill.state_machine.state_machine_arn,
             "IntakeDeadLetterQueueUrl": self.intake.dead_letter_queue.queue_url,
             "LeaseTableName": self.lease_table.table_name,
             "EncryptionKeyArn": self.encryption_key.key_arn,

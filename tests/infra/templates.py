@@ -38,6 +38,12 @@ def logical_id_of(template: Template, cfn_type: str, props: Json | None = None) 
     return only(template.find_resources(cfn_type, {"Properties": props} if props else None))[0]
 
 
+def pipeline_machine(template: Template) -> tuple[str, Any]:
+    """The document pipeline's state machine (the other one is the backfill's)."""
+    found = template.find_resources("AWS::StepFunctions::StateMachine")
+    return only({k: v for k, v in found.items() if k.startswith("DocumentPipeline")})
+
+
 def documents_table_id(template: Template) -> str:
     """The documents table: keyed by document id (the other table holds the leases)."""
     key = [{"AttributeName": "document_id", "KeyType": "HASH"}]

@@ -17,7 +17,7 @@ from templates import (
     key_arn,
     lease_table_id,
     logical_id,
-    logical_id_of,
+    pipeline_machine,
     role_actions,
     role_of,
 )
@@ -56,7 +56,7 @@ def arn(logical: str) -> Json:
 
 
 def machine_id(template: Template) -> str:
-    return logical_id_of(template, "AWS::StepFunctions::StateMachine")
+    return pipeline_machine(template)[0]
 
 
 def function_of(resources: Json, handler: str) -> tuple[str, Json]:

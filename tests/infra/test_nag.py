@@ -23,13 +23,14 @@ ACKNOWLEDGED_RULES = {
 }
 # The resource wildcards IAM5 may be acknowledged for: actions that take no ARN ("*"),
 # object keys of the documents bucket, an inference profile's model in any region, and the
-# executions of the pipeline's state machine (described by the lease reconciler).
+# executions of the pipeline's state machine (described by the lease reconciler), and the
+# backfill machine's own Distributed Map children.
 ACKNOWLEDGED_RESOURCES = re.compile(
     r"^Resource::(\*"
     r"|<DocumentsBucket[0-9A-F]{8}\.Arn>/[^<>]+"
     r"|arn:<AWS::Partition>:bedrock:\*::foundation-model/[^*]+"
     r"|arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"
-    r"<DocumentPipeline[0-9A-F]{8}\.Name>:\*)$"
+    r"(<DocumentPipeline[0-9A-F]{8}\.Name>:\*|Docpipe-Backfill/\*))$"
 )
 
 

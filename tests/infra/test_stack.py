@@ -24,6 +24,7 @@ from templates import (
     logical_id,
     logical_id_of,
     only,
+    pipeline_machine,
     role_actions,
     role_of,
     statements_of_role,
@@ -99,7 +100,7 @@ def documents_bucket_id(resources: Json) -> str:
 
 def completion_topic_id(template: Template) -> str:
     """The topic the ASL publishes to (other topics, such as an alarm topic, may exist)."""
-    _, machine = only(template.find_resources("AWS::StepFunctions::StateMachine"))
+    _, machine = pipeline_machine(template)
     topic_id: str = machine["Properties"]["DefinitionSubstitutions"]["CompletionTopicArn"]["Ref"]
     return topic_id
 
@@ -320,15 +321,41 @@ def test_rule_queues_uploads_in_the_intake_queue_with_retries_and_a_dead_letter_
 def test_only_the_starter_may_start_executions_and_only_of_this_machine(
     template: Template, resources: Json
 ) -> None:
-    machine_id = logical_id_of(template, "AWS::StepFunctions::StateMachine")
+    machine_id = pipeline_machine(template)[0]
     starters = [
         role_id
         for role_id, role in resources.items()
-        if role["Type"] == "AWS::IAM::Role" and granted(resources, role_id, "states:StartExecution")
+        if role["Type"] == "AWS::IAM::Role"
+        and {"Ref": machine_id} in granted(resources, role_id, "states:StartExecution")
     ]
     _, function = functions_by_handler(resources)[START_PIPELINE.handler]
     assert starters == [role_of(function)]
     assert granted(resources, starters[0], "states:StartExecution") == [{"Ref": machine_id}]
+
+
+def test_the_backfill_lists_the_bucket_and_sends_to_the_intake_queue_only(
+    template: Template, resources: Json
+) -> None:
+    found = template.find_resources("AWS::StepFunctions::StateMachine")
+    (backfill_id,) = [k for k in found if k.startswith("Backfill")]
+    backfill = found[backfill_id]["Properties"]
+    assert backfill["StateMachineName"] == "Docpipe-Backfill"
+    substitutions = backfill["DefinitionSubstitutions"]
+    assert substitutions["BackfillExecutionType"] == "EXPRESS"
+    role = backfill["RoleArn"]["Fn::GetAtt"][0]
+    assert granted(resources, role, "sqs:SendMessage") == [
+        {
+            "Fn::GetAtt": [
+                logical_id_of(template, "AWS::SQS::Queue", {"VisibilityTimeout": 360}),
+                "Arn",
+            ]
+        }
+    ]
+    assert granted(resources, role, "s3:ListBucket")
+    assert not granted(resources, role, "s3:PutObject")
+    assert not granted(resources, role, "lambda:InvokeFunction")
+    started = granted(resources, role, "states:StartExecution")
+    assert len(started) == 1 and "Docpipe-Backfill" in json.dumps(started)
 
 
 # Encryption
@@ -377,10 +404,10 @@ def test_every_resource_that_takes_a_key_uses_the_stack_key(
     assert counts == {
         "AWS::DynamoDB::Table": 2,
         "AWS::SQS::Queue": 4,
-        "AWS::Logs::LogGroup": len(TASK_FUNCTIONS) + len(INTAKE_FUNCTIONS) + 1,
-        "AWS::StepFunctions::StateMachine": 1,
+        "AWS::Logs::LogGroup": len(TASK_FUNCTIONS) + len(INTAKE_FUNCTIONS) + 2,
+        "AWS::StepFunctions::StateMachine": 2,
     }
-    _, machine = only(template.find_resources("AWS::StepFunctions::StateMachine"))
+    _, machine = pipeline_machine(template)
     assert machine["Properties"]["EncryptionConfiguration"]["Type"] == "CUSTOMER_MANAGED_KMS_KEY"
 
 
@@ -705,7 +732,7 @@ def test_definition_substitutions_match_the_asl_placeholders_both_ways(
     template: Template, resources: Json
 ) -> None:
     asl_placeholders = set(PLACEHOLDER.findall(PIPELINE_ASL.read_text(encoding="utf-8")))
-    _, machine = only(template.find_resources("AWS::StepFunctions::StateMachine"))
+    _, machine = pipeline_machine(template)
     substitutions: Json = machine["Properties"]["DefinitionSubstitutions"]
     assert set(substitutions) == asl_placeholders
     assert asl_placeholders == {t.placeholder for t in TASK_FUNCTIONS} | set(RESOURCE_PLACEHOLDERS)
@@ -748,7 +775,7 @@ def test_every_resource_the_asl_calls_is_granted_to_the_state_machine(
     assert len(calls) >= 12
     assert ("arn:aws:states:::dynamodb:updateItem", "LeaseTableName") in calls
     assert ("arn:aws:states:::dynamodb:getItem", "DocumentsTableName") in calls
-    _, machine = only(template.find_resources("AWS::StepFunctions::StateMachine"))
+    _, machine = pipeline_machine(template)
     substitutions = machine["Properties"]["DefinitionSubstitutions"]
     role = role_of(machine)
     for resource, placeholder in sorted(calls):
@@ -776,7 +803,7 @@ def test_every_resource_the_asl_calls_is_granted_to_the_state_machine(
 def test_state_machine_role_has_nothing_beyond_what_the_asl_needs(
     template: Template, resources: Json
 ) -> None:
-    _, machine = only(template.find_resources("AWS::StepFunctions::StateMachine"))
+    _, machine = pipeline_machine(template)
     role = role_of(machine)
     service_actions = {
         a for a in role_actions(resources, role) if not a.startswith(("logs:", "xray:"))
@@ -993,7 +1020,7 @@ def test_context_sets_the_limits_and_the_model_concurrency(configured: Json) -> 
 def test_executions_that_end_without_their_dead_letter_reach_the_dead_letter_queue(
     template: Template, resources: Json
 ) -> None:
-    machine_id, _ = only(template.find_resources("AWS::StepFunctions::StateMachine"))
+    machine_id, _ = pipeline_machine(template)
     rules = [
         r
         for r in resources.values()
