@@ -131,8 +131,9 @@ def backfill_deployed(
         input=json.dumps({"prefix": prefix}),
     )
     arn = str(started["executionArn"])
-    while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
+    while True:
+        time.sleep(poll_seconds)  # the map run is there once the execution has begun
+        if sfn.describe_execution(executionArn=arn)["status"] != "RUNNING":
+            return _finished(sfn, arn)
         if on_progress is not None:
             on_progress(map_run_items(sfn, arn))
-        time.sleep(poll_seconds)
-    return _finished(sfn, arn)

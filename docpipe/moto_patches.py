@@ -61,6 +61,8 @@ things stop it from running this pipeline as AWS would:
    reads its `Contents`: a prefix of more than 1,000 objects was cut at 1,000 without a
    word, and an empty prefix failed with States.Runtime ('Contents'). It pages through the
    listing as AWS does, and an empty prefix gives no items (the backfill's reader).
+   ListMapRuns of an execution whose worker has not begun raised AttributeError; it lists
+   no map run, as AWS does before the Map state starts.
 
 tests/integration/test_moto_patches.py fails loudly if moto changes any of these.
 """
@@ -212,6 +214,7 @@ PATCH_POINTS: tuple[tuple[Any, str], ...] = (
     (json_path, "parse"),
     (result_path, "parse"),
     (ResourceEvalS3, "_handle_list_objects_v2"),
+    (parser_models.StepFunctionsParserBackend, "list_map_runs"),
 )
 
 
@@ -495,6 +498,16 @@ def patched(
 
         return eval_service_task
 
+    original_list_map_runs: Any = parser_models.StepFunctionsParserBackend.list_map_runs
+
+    def no_map_runs_before_start(self: Any, execution_arn: str) -> dict[str, Any]:
+        execution = self.describe_execution(execution_arn=execution_arn)
+        worker = getattr(execution, "exec_worker", None)
+        if worker is None or getattr(worker, "env", None) is None:
+            return {"mapRuns": []}
+        answer: dict[str, Any] = original_list_map_runs(self, execution_arn)
+        return answer
+
     scaled_time = types.SimpleNamespace(sleep=lambda seconds: time.sleep(seconds * time_scale))
 
     def wait_interval(self: Any, env: Any, wait_seconds: int) -> None:
@@ -532,6 +545,7 @@ def patched(
         _parsed_once(getattr(json_path, "parse")),  # noqa: B009
         _parsed_once(getattr(result_path, "parse")),  # noqa: B009
         staticmethod(_list_every_object),
+        no_map_runs_before_start,
     )
     originals = [(owner, name, getattr(owner, name)) for owner, name in PATCH_POINTS]
     for (owner, name), replacement in zip(PATCH_POINTS, replacements, strict=True):

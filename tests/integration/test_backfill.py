@@ -6,15 +6,16 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from docpipe import samples
-from docpipe.backfill import backfill_folder, map_run_items, parse_s3_url
+from docpipe.backfill import backfill_deployed, backfill_folder, map_run_items, parse_s3_url
 from docpipe.cli import main
-from docpipe.engine import BACKFILL_PREFIX, LocalEngine
+from docpipe.engine import BACKFILL_PREFIX, BACKFILL_STATE_MACHINE_ARN, BUCKET, LocalEngine
 from docpipe.errors import UsageError
 from docpipe.runner import expand_paths
 
@@ -144,3 +145,44 @@ def test_s3_urls_name_a_bucket_and_a_prefix() -> None:
     for bad in ("docs/x", "s3:///x", "https://docs/x"):
         with pytest.raises(UsageError):
             parse_s3_url(bad)
+
+
+@dataclass
+class StackOnTwin:
+    """What backfill_deployed reads of a deployed stack, answered by the twin."""
+
+    engine: LocalEngine
+
+    def output(self, name: str) -> str:
+        return {"BucketName": BUCKET, "BackfillStateMachineArn": BACKFILL_STATE_MACHINE_ARN}[name]
+
+    def client(self, service: str) -> Any:
+        return self.engine.client(service)
+
+
+def test_on_aws_the_backfill_machine_is_started_and_followed_to_its_end(
+    capped: LocalEngine,
+) -> None:
+    # Given two objects under a prefix of the stack's bucket
+    objects = [
+        capped.put_existing(f"{samples.LETTER}\nNumber {index}.".encode(), f"archive/{index}.txt")
+        for index in range(2)
+    ]
+    stack = StackOnTwin(capped)
+    seen: list[dict[str, int]] = []
+
+    # When the prefix is backfilled as on AWS
+    run = backfill_deployed(
+        stack, f"s3://{BUCKET}/archive/", on_progress=seen.append, poll_seconds=0.05
+    )
+
+    # Then the map run sent both, and their documents are admitted by the intake
+    assert run.status == "SUCCEEDED" and run.items["succeeded"] == run.items["total"] == 2
+    assert all(counts["total"] <= 2 for counts in seen)  # progress, if it ran that long
+    for put in objects:
+        assert capped.wait(put.execution_arn, timeout=120).status == "SUCCEEDED"
+    names = [e["name"] for e in pipeline_executions(capped)]
+    assert len(names) == 2 and all(name.startswith("archive-") for name in names)
+    # And another bucket is refused with the way out
+    with pytest.raises(UsageError, match="aws s3 sync"):
+        backfill_deployed(stack, "s3://someone-elses/archive/")
