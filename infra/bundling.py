@@ -231,6 +231,21 @@ def bundle_hash(
     return digest.hexdigest()
 
 
+def run_pip(command: Sequence[str], what: str) -> str:
+    """Run a pip command; its standard output. RuntimeError with pip's output if it fails
+    (`what` it was to do, for the message)."""
+    environment = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    completed = subprocess.run(
+        list(command), capture_output=True, text=True, env=environment, check=False
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(
+            f"pip could not {what} (exit {completed.returncode}):\n{' '.join(command)}\n"
+            f"{completed.stdout[-4000:]}\n{completed.stderr[-4000:]}"
+        )
+    return completed.stdout
+
+
 class StaleLockError(RuntimeError):
     """A lock file does not match pyproject.toml's dependencies or the bundle's set."""
 
@@ -265,17 +280,7 @@ def install_dependencies(
     if key in _installed:
         return _installed[key]
     target = _scratch_directory() / bundle
-    command = pip_command(target, lock, version)
-    environment = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-    completed = subprocess.run(
-        command, capture_output=True, text=True, env=environment, check=False
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(
-            f"pip could not install the {bundle!r} Lambda dependencies "
-            f"(exit {completed.returncode}):\n{' '.join(command)}\n"
-            f"{completed.stdout[-4000:]}\n{completed.stderr[-4000:]}"
-        )
+    run_pip(pip_command(target, lock, version), f"install the {bundle!r} Lambda dependencies")
     # Console scripts are written for this machine's interpreter; nothing on Lambda runs them.
     shutil.rmtree(target / "bin", ignore_errors=True)
     _installed[key] = target

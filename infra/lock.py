@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +34,7 @@ from infra.bundling import (
     lock_path,
     platform_options,
     python_version,
+    run_pip,
     stale_locks,
 )
 from infra.config import PYPROJECT
@@ -89,16 +88,7 @@ def resolve(requirements: Sequence[str], version: str) -> dict[str, Resolved]:
         "--no-input",
         *requirements,
     ]
-    environment = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-    completed = subprocess.run(
-        command, capture_output=True, text=True, env=environment, check=False
-    )
-    if completed.returncode != 0:
-        raise RuntimeError(
-            f"pip could not resolve the Lambda dependencies (exit {completed.returncode}):\n"
-            f"{' '.join(command)}\n{completed.stderr[-4000:]}"
-        )
-    report = json.loads(completed.stdout)
+    report = json.loads(run_pip(command, "resolve the Lambda dependencies"))
     resolved: dict[str, Resolved] = {}
     for item in report["install"]:
         metadata = item["metadata"]
