@@ -37,6 +37,7 @@ from moto import mock_aws
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 
 from docpipe import moto_patches
+from docpipe.batch_emulator import BatchEmulator, Job
 from docpipe.errors import EngineError
 from docpipe.event_source import SqsEventSource
 from docpipe.faults import UNKNOWN_ERROR, Fault, FaultConfigError, ServiceFaults, TaskFaults
@@ -50,13 +51,16 @@ from infra.config import (
 )
 from infra.config import PIPELINE_ASL as ASL_FILE
 from infra.patterns import (
+    BATCH_JOB_STATE_CHANGE,
     TERMINAL_STATUSES,
+    batch_job_ended_pattern,
     execution_status_pattern,
     substitute,
     trigger_pattern,
     unrecorded_execution_pattern,
 )
 from tasks.catalog import (
+    BATCH_LANE,
     EXECUTION_ENDED,
     INTAKE_BATCH_SIZE,
     INTAKE_FUNCTIONS,
@@ -78,6 +82,16 @@ REGION = "us-east-1"
 BUCKET = "docpipe-documents"
 TABLE = "docpipe-documents"
 INCOMING_PREFIX = "incoming/"
+# Uploads under this prefix take the batch lane (tasks/batch_lane): the stack's `batchPrefix`.
+BATCH_PREFIX = "incoming/batch/"
+BATCH_REQUESTS_QUEUE = "docpipe-batch-requests"
+BATCH_RESUME_QUEUE = "docpipe-batch-resume"
+BATCH_JOB_RULE = "docpipe-batch-job-ended"
+BATCH_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/docpipe-batch-inference"
+# Offline the batch lane submits what is queued every second, and a job needs one record
+# (Bedrock's minimum is a quota of 100 per model; DOCPIPE_BATCH_MIN_RECORDS sets it here).
+OFFLINE_BATCH_SUBMIT_SECONDS = 1.0
+OFFLINE_BATCH_MIN_RECORDS = 1
 STATE_MACHINE = "docpipe-document-pipeline"
 STATE_MACHINE_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{STATE_MACHINE}"
 LEASE_TABLE = "docpipe-leases"
@@ -135,6 +149,11 @@ OCR_UNAVAILABLE = (
     f"Offline, OCR needs tesseract, which is not installed: install it with "
     f"{INSTALL_TESSERACT}, then run the document again (see README.md, OCR)."
 )
+
+
+def _queue_url(name: str) -> str:
+    """The URL moto gives the queue `name` of the twin's account."""
+    return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{name}"
 
 
 def backfill_name() -> str:
@@ -235,6 +254,9 @@ class LocalEngine:
         self._invocations_done = threading.Condition(self._lock)
         self._reconciler: threading.Thread | None = None
         self.event_source: SqsEventSource | None = None
+        self.batch_resume_source: SqsEventSource | None = None
+        self._batch_submitter: threading.Thread | None = None
+        self.batch = BatchEmulator(on_ended=self._batch_job_ended)
         self.state_machine_arn = STATE_MACHINE_ARN
         self.dlq_url = ""
         self.notifications_url = ""
@@ -271,6 +293,14 @@ class LocalEngine:
             "POWERTOOLS_LOG_LEVEL": self.log_level,
             "DOCPIPE_OCR": "textract" if self.text_detection.available() else "off",
             "DOCPIPE_OCR_UNAVAILABLE_REASON": OCR_UNAVAILABLE,
+            # The batch lane: its queues (named as moto names them), Bedrock's control plane
+            # (the batch emulator), and a job for any number of records.
+            "DOCPIPE_BATCH_REQUESTS_QUEUE_URL": _queue_url(BATCH_REQUESTS_QUEUE),
+            "DOCPIPE_BATCH_RESUME_QUEUE_URL": _queue_url(BATCH_RESUME_QUEUE),
+            "DOCPIPE_BATCH_ROLE_ARN": BATCH_ROLE_ARN,
+            "DOCPIPE_BATCH_MIN_RECORDS": str(OFFLINE_BATCH_MIN_RECORDS),
+            "DOCPIPE_BATCH_MAX_WAIT_SECONDS": str(max(1, round(3600 * self.time_scale))),
+            "AWS_ENDPOINT_URL_BEDROCK": self.batch.endpoint,
         }
         env.update(self.extra_env)
         # The cap resolved in __init__ (argument, extra_env, environment or default).
@@ -278,6 +308,7 @@ class LocalEngine:
         return env
 
     def __enter__(self) -> LocalEngine:
+        self.batch.start()
         environment = self._environment()
         if environment["DOCPIPE_MODEL_PROVIDER"] == "bedrock" and not (
             environment.get(BEDROCK_ENDPOINT_ENV) or os.environ.get(BEDROCK_ENDPOINT_ENV)
@@ -330,9 +361,13 @@ class LocalEngine:
         if self.event_source is not None:
             self.event_source.stop()
             self.event_source = None
-        if self._reconciler is not None:
-            self._reconciler.join(timeout=30)
-            self._reconciler = None
+        if self.batch_resume_source is not None:
+            self.batch_resume_source.stop()
+            self.batch_resume_source = None
+        for thread in (self._reconciler, self._batch_submitter):
+            if thread is not None:
+                thread.join(timeout=30)
+        self._reconciler = self._batch_submitter = None
         self._stop_executions()
         # Environments end, and the extractions their tasks still wait for end with them.
         from tasks.extract_text.sandbox import stop_extractions
@@ -345,6 +380,7 @@ class LocalEngine:
         if self._patches is not None:
             self._patches.__exit__(None, None, None)
             self._patches = None
+        self.batch.stop()
         self._mock.stop()
         for name, value in self._saved_env.items():
             if value is None:
@@ -452,6 +488,10 @@ class LocalEngine:
                 {"deadLetterTargetArn": intake_dlq_arn, "maxReceiveCount": INTAKE_MAX_RECEIVES}
             ),
         )
+        self.batch_requests_url, _ = self._queue(BATCH_REQUESTS_QUEUE)
+        self.batch_resume_url, self.batch_resume_arn = self._queue(BATCH_RESUME_QUEUE)
+        if self.batch_requests_url != _queue_url(BATCH_REQUESTS_QUEUE):
+            raise EngineError(f"unexpected queue URL {self.batch_requests_url}")
         # Stands in for a consumer subscribed to the completion topic.
         self.notifications_url, notifications_arn = self._queue("docpipe-notifications")
         sns = self.client("sns")
@@ -467,6 +507,7 @@ class LocalEngine:
                 "DeadLetterQueueUrl": self.dlq_url,
                 "CompletionTopicArn": self.topic_arn,
                 "LeaseTableName": LEASE_TABLE,
+                "BatchKeyPattern": f"{BATCH_PREFIX}*",
             }
         )
         role_arn = f"arn:aws:iam::{ACCOUNT}:role/docpipe-state-machine"
@@ -506,6 +547,7 @@ class LocalEngine:
                 unrecorded_execution_pattern(STATE_MACHINE_ARN),
                 dlq_arn,
             ),
+            (BATCH_JOB_RULE, batch_job_ended_pattern(), self._function_arn(BATCH_LANE)),
         )
         for rule, pattern, target in rules:
             events.put_rule(Name=rule, EventPattern=json.dumps(pattern), State="ENABLED")
@@ -525,6 +567,22 @@ class LocalEngine:
             has_messages=moto_patches.visible_messages_probe(ACCOUNT, REGION, INTAKE_QUEUE),
         )
         self.event_source.start()
+        self.batch_resume_source = SqsEventSource(
+            self.client("sqs"),
+            queue_url=self.batch_resume_url,
+            queue_arn=self.batch_resume_arn,
+            region=REGION,
+            invoke=lambda event: self.invoke(BATCH_LANE, event),
+            batch_size=INTAKE_BATCH_SIZE,
+            max_concurrency=1,
+            idle_wait_s=INTAKE_IDLE_WAIT_SECONDS,
+            has_messages=moto_patches.visible_messages_probe(ACCOUNT, REGION, BATCH_RESUME_QUEUE),
+        )
+        self.batch_resume_source.start()
+        self._batch_submitter = threading.Thread(
+            target=self._submit_batches_periodically, name="batch-submitter", daemon=True
+        )
+        self._batch_submitter.start()
         self._reconciler = threading.Thread(
             target=self._reconcile_periodically, name="reconciler", daemon=True
         )
@@ -536,6 +594,39 @@ class LocalEngine:
             self.invoke(RECONCILE_LEASES.package, {"source": "aws.events"})
 
     # -- moto hooks -------------------------------------------------------------------------
+
+    def _submit_batches_periodically(self) -> None:
+        """The batch lane's schedule: submit the queued model requests."""
+        while not self._stop.wait(OFFLINE_BATCH_SUBMIT_SECONDS):
+            if self.visible_batch_requests():
+                self.invoke(BATCH_LANE, {"source": "aws.events", "detail-type": "Scheduled Event"})
+
+    def visible_batch_requests(self) -> bool:
+        """Whether model requests wait in the batch lane's queue."""
+        return moto_patches.visible_messages_probe(ACCOUNT, REGION, BATCH_REQUESTS_QUEUE)()
+
+    def _batch_job_ended(self, job: Job) -> None:
+        """Bedrock's "Batch Inference Job State Change" event for an ended job."""
+        if self._stop.is_set():
+            return
+        detail = {
+            "accountId": ACCOUNT,
+            "batchJobName": job.name,
+            "batchJobArn": job.arn,
+            "batchModelId": job.model_id,
+            "status": job.status,
+            "failureMessage": job.message,
+        }
+        self.client("events").put_events(
+            Entries=[
+                {
+                    "Source": "aws.bedrock",
+                    "DetailType": BATCH_JOB_STATE_CHANGE,
+                    "Detail": json.dumps(detail),
+                    "Resources": [job.arn],
+                }
+            ]
+        )
 
     def _message_sent(self, queue_name: str) -> None:
         """Wake the intake's pollers when a message reaches the intake queue."""

@@ -69,6 +69,10 @@ BUNDLES: dict[str, tuple[str, ...]] = {
 }
 DEFAULT_BUNDLE = "base"
 FUNCTION_BUNDLES = {"extract_text": "extraction", "merge_ocr_text": "language"}
+# Task packages a function runs beside its own: the batch lane runs the model steps.
+FUNCTION_PACKAGES: dict[str, tuple[str, ...]] = {
+    "batch_lane": ("summarize_text", "combine_summaries", "classify_document"),
+}
 LAMBDA_FUNCTIONS: tuple[LambdaFunction, ...] = (*TASK_FUNCTIONS, *INTAKE_FUNCTIONS)
 
 LOCK_DIR = PROJECT_ROOT / "infra" / "lambda-locks"
@@ -127,11 +131,12 @@ def task_files(tasks_dir: Path = TASKS_DIR) -> Iterator[Path]:
 
 
 def function_files(function: LambdaFunction, tasks_dir: Path = TASKS_DIR) -> Iterator[Path]:
-    """The files of tasks/ that `function`'s bundle carries: tasks/__init__.py, tasks/shared/
-    and its own package; relative to tasks/, sorted."""
+    """The files of tasks/ that `function`'s bundle carries: tasks/__init__.py, tasks/shared/,
+    its own package and those it runs (FUNCTION_PACKAGES); relative to tasks/, sorted."""
     for relative in task_files(tasks_dir):
         parts = relative.parts
-        if parts == ("__init__.py",) or parts[0] in {SHARED_PACKAGE, function.package}:
+        packages = {SHARED_PACKAGE, function.package, *FUNCTION_PACKAGES.get(function.package, ())}
+        if parts == ("__init__.py",) or parts[0] in packages:
             yield relative
 
 

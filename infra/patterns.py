@@ -121,3 +121,18 @@ def unrecorded_execution_pattern(state_machine_arn: str) -> dict[str, Any]:
         {"status": ["FAILED"], "error": [UNDELIVERED_ERROR]},
     ]
     return pattern
+
+
+# Bedrock's event when a batch inference job changes state (to the default bus).
+BATCH_JOB_STATE_CHANGE = "Batch Inference Job State Change"
+BATCH_JOB_ENDED_STATUSES = ("Completed", "PartiallyCompleted", "Failed", "Stopped", "Expired")
+
+
+def batch_job_ended_pattern() -> dict[str, Any]:
+    """The EventBridge pattern of a batch inference job that has ended (the batch lane
+    collects its answers)."""
+    return {
+        "source": ["aws.bedrock"],
+        "detail-type": [BATCH_JOB_STATE_CHANGE],
+        "detail": {"status": list(BATCH_JOB_ENDED_STATUSES)},
+    }

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The batch lane's function (tasks/batch_lane): the ASL's, and its queue's, schedule's and
+# Bedrock job events' target.
+BATCH_LANE = "batch_lane"
+
 
 @dataclass(frozen=True)
 class LambdaFunction:
@@ -81,6 +85,13 @@ TASK_FUNCTIONS: tuple[TaskFunction, ...] = (
         placeholder="ClassifyDocumentFunctionArn",
     ),
     TaskFunction(
+        BATCH_LANE,
+        512,
+        900,
+        "The batch lane: runs documents' model calls through Bedrock batch inference jobs.",
+        placeholder="BatchLaneFunctionArn",
+    ),
+    TaskFunction(
         "store_results",
         256,
         60,
@@ -112,6 +123,7 @@ INTAKE_FUNCTIONS: tuple[IntakeFunction, ...] = (START_PIPELINE, EXECUTION_ENDED,
 
 # Placeholders that name resources other than the task Lambdas.
 RESOURCE_PLACEHOLDERS: tuple[str, ...] = (
+    "BatchKeyPattern",
     "DocumentsTableName",
     "DeadLetterQueueUrl",
     "CompletionTopicArn",

@@ -69,6 +69,10 @@ class TokenUsage:
     calls: int = 0
     cache_read_input_tokens: int = 0
     cache_write_input_tokens: int = 0
+    # Tokens of calls answered by a Bedrock batch inference job (the batch lane), billed at
+    # the batch price; not counted in the fields above.
+    batch_input_tokens: int = 0
+    batch_output_tokens: int = 0
 
     def add(self, other: TokenUsage) -> None:
         """Add another usage into this one."""
@@ -77,11 +81,18 @@ class TokenUsage:
         self.calls += other.calls
         self.cache_read_input_tokens += other.cache_read_input_tokens
         self.cache_write_input_tokens += other.cache_write_input_tokens
+        self.batch_input_tokens += other.batch_input_tokens
+        self.batch_output_tokens += other.batch_output_tokens
 
     @property
     def billed_input_tokens(self) -> int:
-        """Every input token the model was sent: full-rate, cache reads and cache writes."""
-        return self.input_tokens + self.cache_read_input_tokens + self.cache_write_input_tokens
+        """Every input token the model was sent: full-rate, cache reads and writes, batch."""
+        return (
+            self.input_tokens
+            + self.cache_read_input_tokens
+            + self.cache_write_input_tokens
+            + self.batch_input_tokens
+        )
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -95,6 +106,8 @@ class TokenUsage:
             calls=int(data.get("calls", 0)),
             cache_read_input_tokens=int(data.get("cache_read_input_tokens", 0)),
             cache_write_input_tokens=int(data.get("cache_write_input_tokens", 0)),
+            batch_input_tokens=int(data.get("batch_input_tokens", 0)),
+            batch_output_tokens=int(data.get("batch_output_tokens", 0)),
         )
 
 

@@ -27,6 +27,9 @@ class Prices:
     output: float
     cache_read: float
     cache_write: float
+    # Bedrock batch inference (the batch lane); None where the model has no batch price.
+    batch_input: float | None = None
+    batch_output: float | None = None
 
 
 @cache
@@ -46,13 +49,18 @@ def cost_of(usage: TokenUsage, model_id: str) -> dict[str, Any]:
     """{"usd", "model", "prices_as_of"}; usd is None for an unpriced model."""
     prices = prices_for(model_id)
     usd = None
-    if prices is not None:
+    batched = usage.batch_input_tokens or usage.batch_output_tokens
+    if prices is not None and not (
+        batched and (prices.batch_input is None or prices.batch_output is None)
+    ):
         usd = round(
             (
                 usage.input_tokens * prices.input
                 + usage.output_tokens * prices.output
                 + usage.cache_read_input_tokens * prices.cache_read
                 + usage.cache_write_input_tokens * prices.cache_write
+                + usage.batch_input_tokens * (prices.batch_input or 0.0)
+                + usage.batch_output_tokens * (prices.batch_output or 0.0)
             )
             / _PER,
             8,

@@ -76,6 +76,12 @@ class Settings:
     lease_grace_seconds: int
     admission_retry_seconds: int
     admission_max_delay_seconds: int
+    # The batch lane (tasks/batch_lane).
+    batch_requests_queue_url: str
+    batch_resume_queue_url: str
+    batch_role_arn: str
+    batch_min_records: int
+    batch_max_wait_seconds: int
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -115,6 +121,13 @@ class Settings:
             # up to the maximum (whole seconds: SQS visibility timeouts are integers).
             admission_retry_seconds=_positive("DOCPIPE_ADMISSION_RETRY_SECONDS", 5),
             admission_max_delay_seconds=_positive("DOCPIPE_ADMISSION_MAX_DELAY_SECONDS", 60),
+            batch_requests_queue_url=os.environ.get("DOCPIPE_BATCH_REQUESTS_QUEUE_URL", ""),
+            batch_resume_queue_url=os.environ.get("DOCPIPE_BATCH_RESUME_QUEUE_URL", ""),
+            batch_role_arn=os.environ.get("DOCPIPE_BATCH_ROLE_ARN", ""),
+            # Bedrock's per-model minimum of records per batch inference job (its quota).
+            batch_min_records=_positive("DOCPIPE_BATCH_MIN_RECORDS", 100),
+            # A request waits at most this long for the minimum; then it is called on demand.
+            batch_max_wait_seconds=_positive("DOCPIPE_BATCH_MAX_WAIT_SECONDS", 3600),
         )
 
 

@@ -25,6 +25,7 @@ class S3Client(Protocol):
     def get_object(self, **kwargs: Any) -> Any: ...
     def put_object(self, **kwargs: Any) -> Any: ...
     def head_object(self, **kwargs: Any) -> Any: ...
+    def delete_object(self, **kwargs: Any) -> Any: ...
 
 
 def text_key(document_id: str) -> str:
@@ -50,6 +51,16 @@ def chunk_summary_key(document_id: str, index: int) -> str:
 def summary_key(document_id: str) -> str:
     """Key of the document summary."""
     return f"{ARTIFACTS_PREFIX}{document_id}/summary.json"
+
+
+def batch_response_key(record_id: str) -> str:
+    """A model response of the batch lane, by its request's record id."""
+    return f"{ARTIFACTS_PREFIX}batch/responses/{record_id}.json"
+
+
+def batch_job_key(job_name: str, name: str) -> str:
+    """A file of a batch inference job (its input records, its documents, its output)."""
+    return f"{ARTIFACTS_PREFIX}batch/jobs/{job_name}/{name}"
 
 
 def result_key(document_id: str) -> str:
@@ -116,9 +127,22 @@ class ArtifactStore:
             ContentType="application/json",
         )
 
+    def delete(self, key: str) -> None:
+        """Delete an artifact (nothing when there is none)."""
+        self._s3.delete_object(Bucket=self.bucket, Key=key)
+
     def put_bytes(self, key: str, body: bytes, content_type: str) -> None:
         """Write a binary artifact."""
         self._s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
+
+    def get_json_if_exists(self, key: str) -> Any | None:
+        """Read a JSON artifact, or None when there is none under `key`."""
+        try:
+            return self.get_json(key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in _MISSING:
+                return None
+            raise
 
     def get_json(self, key: str) -> Any:
         """Read a JSON artifact."""

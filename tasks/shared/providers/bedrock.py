@@ -29,6 +29,7 @@ from botocore.exceptions import (
 )
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
+from tasks.shared.batch_marks import BATCH_LANE, BATCH_MARK
 from tasks.shared.errors import (
     ConfigurationError,
     DocpipeError,
@@ -508,6 +509,13 @@ def _message(response: dict[str, Any]) -> dict[str, Any]:
 
 def _usage(response: dict[str, Any]) -> TokenUsage:
     usage = response.get("usage") or {}
+    if response.get(BATCH_MARK) == BATCH_LANE:
+        # Answered by a batch inference job: billed at the batch price (tasks/shared/batch.py).
+        return TokenUsage(
+            calls=1,
+            batch_input_tokens=int(usage.get("inputTokens", 0)),
+            batch_output_tokens=int(usage.get("outputTokens", 0)),
+        )
     return TokenUsage(
         input_tokens=int(usage.get("inputTokens", 0)),
         output_tokens=int(usage.get("outputTokens", 0)),
