@@ -64,6 +64,14 @@ DEFAULT_MAX_CONCURRENT_DOCUMENTS = 8
 # and a replay's trace read; results/ and the uploads themselves are kept. Old versions of
 # any object (an upload overwritten, a replaced result) expire after their own period; a
 # replay of a version older than that fails DocumentNotFoundError.
+# The batch lane (tasks/batch_lane): uploads under this prefix (inside the incoming prefix,
+# so their upload starts the pipeline) have their model calls answered by Bedrock batch
+# inference at half the on-demand price. A job is created once a model has batchMinRecords
+# queued requests (Bedrock's per-model minimum, a quota: 100 by default); a request that
+# has waited batchMaxWaitSeconds is answered on demand instead.
+DEFAULT_BATCH_PREFIX = ""  # empty: "batch/" inside the incoming prefix
+DEFAULT_BATCH_MIN_RECORDS = 100
+DEFAULT_BATCH_MAX_WAIT_SECONDS = 3600
 DEFAULT_ARTIFACT_RETENTION_DAYS = 30
 DEFAULT_NONCURRENT_VERSION_DAYS = 90
 
@@ -82,7 +90,8 @@ class DocpipeConfig:
 
     Context keys: incomingPrefix, modelId, budgetModelId, maxDocumentTokens, labelsFile,
     maxDocumentBytes, maxPages, maxCharacters, maxExtractSeconds, modelConcurrency,
-    maxConcurrentDocuments, artifactRetentionDays, noncurrentVersionDays, alarmEmail. The
+    maxConcurrentDocuments, artifactRetentionDays, noncurrentVersionDays, batchPrefix,
+    batchMinRecords, batchMaxWaitSeconds, alarmEmail. The
     review threshold lives in the labels file (`review_threshold`).
 
     `maxConcurrentDocuments` caps the executions running at once: the intake's starter
@@ -107,6 +116,9 @@ class DocpipeConfig:
     max_concurrent_documents: int = DEFAULT_MAX_CONCURRENT_DOCUMENTS
     artifact_retention_days: int = DEFAULT_ARTIFACT_RETENTION_DAYS
     noncurrent_version_days: int = DEFAULT_NONCURRENT_VERSION_DAYS
+    batch_prefix: str = DEFAULT_BATCH_PREFIX
+    batch_min_records: int = DEFAULT_BATCH_MIN_RECORDS
+    batch_max_wait_seconds: int = DEFAULT_BATCH_MAX_WAIT_SECONDS
     # Where the alarms are e-mailed (an SNS e-mail subscription); None: no subscription.
     # Passed as it is: the monitoring construct, which subscribes it, validates it.
     alarm_email: str | None = None
@@ -115,6 +127,12 @@ class DocpipeConfig:
     def model_ids(self) -> tuple[str, ...]:
         """Every model the functions may call."""
         return (self.model_id, self.budget_model_id) if self.budget_model_id else (self.model_id,)
+
+    @property
+    def batch_key_prefix(self) -> str:
+        """The uploads the batch lane takes: `batchPrefix`, or batch/ inside the incoming
+        prefix."""
+        return self.batch_prefix or f"{self.incoming_prefix}batch/"
 
     @property
     def labels_path(self) -> Path:
@@ -127,6 +145,14 @@ class DocpipeConfig:
             raise ValueError(
                 f"incomingPrefix must be a non-empty S3 key prefix, got {self.incoming_prefix!r}"
             )
+        prefix = self.batch_key_prefix
+        if prefix == self.incoming_prefix or not prefix.startswith(self.incoming_prefix):
+            raise ValueError(
+                f"batchPrefix must lie inside incomingPrefix {self.incoming_prefix!r}, "
+                f"got {prefix!r}"
+            )
+        if any(c in prefix for c in "*\\?"):
+            raise ValueError(f"batchPrefix must hold no wildcard, got {prefix!r}")
         if not _MODEL_ID.match(self.model_id):
             raise ValueError(f"modelId is not a Bedrock model id: {self.model_id!r}")
         if self.budget_model_id and not _MODEL_ID.match(self.budget_model_id):
@@ -141,6 +167,8 @@ class DocpipeConfig:
             ("maxConcurrentDocuments", self.max_concurrent_documents),
             ("artifactRetentionDays", self.artifact_retention_days),
             ("noncurrentVersionDays", self.noncurrent_version_days),
+            ("batchMinRecords", self.batch_min_records),
+            ("batchMaxWaitSeconds", self.batch_max_wait_seconds),
         ):
             if value <= 0:
                 raise ValueError(f"{name} must be positive: {value}")
@@ -197,6 +225,9 @@ class DocpipeConfig:
             noncurrent_version_days=number(
                 "noncurrentVersionDays", DEFAULT_NONCURRENT_VERSION_DAYS
             ),
+            batch_prefix=text("batchPrefix", DEFAULT_BATCH_PREFIX),
+            batch_min_records=number("batchMinRecords", DEFAULT_BATCH_MIN_RECORDS),
+            batch_max_wait_seconds=number("batchMaxWaitSeconds", DEFAULT_BATCH_MAX_WAIT_SECONDS),
             alarm_email=text("alarmEmail", "") or None,
         )
 

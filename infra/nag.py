@@ -202,6 +202,36 @@ def acknowledge_backfill(stack: Stack, machine: IConstruct, bucket: IConstruct) 
     )
 
 
+def acknowledge_batch_lane(
+    stack: Stack, role: IConstruct, inference_role: IConstruct, bucket: IConstruct, keys: list[str]
+) -> None:
+    """The batch lane function's and Bedrock's inference roles."""
+    objects = _object_keys(
+        stack,
+        bucket,
+        keys,
+        "the batch lane's own files: each job's records and answers (named by the job), "
+        "each waiting document's work (named by its id).",
+    )
+    _acknowledge(
+        role,
+        [
+            (
+                _ANY_RESOURCE,
+                "Task tokens name no resource: states:SendTaskSuccess and SendTaskFailure "
+                "take '*'.",
+            ),
+            (
+                "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:"
+                "<AWS::Region>:<AWS::AccountId>:model-invocation-job/*]",
+                "The batch inference jobs the lane creates and reads, named at run time.",
+            ),
+            *objects,
+        ],
+    )
+    _acknowledge(inference_role, objects)
+
+
 def acknowledge_intake_function(
     function: IConstruct,
     role: IConstruct,

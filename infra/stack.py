@@ -35,6 +35,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from infra.backfill import DocumentBackfill
+from infra.batch_lane import BATCH_ARTIFACTS, BatchLane
 from infra.bundling import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, function_code
 from infra.config import (
     DOCUMENTS_BY_KEY_INDEX,
@@ -65,7 +66,7 @@ from infra.resources import (
     to_event_pattern,
     traced_function,
 )
-from tasks.catalog import TASK_FUNCTIONS, TaskFunction
+from tasks.catalog import BATCH_LANE, TASK_FUNCTIONS, TaskFunction
 from tasks.shared.model_ids import profile_base_model
 from tasks.shared.storage import (
     ARTIFACTS_PREFIX,
@@ -79,7 +80,7 @@ from tasks.shared.storage import (
 
 # Tasks that call the model (Bedrock Converse, which IAM authorizes as bedrock:InvokeModel).
 # Each runs with `modelConcurrency` reserved (and capped) concurrent executions.
-MODEL_TASKS = frozenset({"summarize_text", "combine_summaries", "classify_document"})
+MODEL_TASKS = frozenset({"summarize_text", "combine_summaries", "classify_document", BATCH_LANE})
 # Tasks that write the documents table themselves, and what they call (store_results/task.py
 # only updates the item Register Document put).
 TABLE_TASKS = frozenset({"store_results"})
@@ -87,7 +88,7 @@ TABLE_TASK_ACTIONS = ("dynamodb:UpdateItem",)
 # Tasks that read Textract's results (the state machine starts and polls the job).
 TEXTRACT_TASKS = frozenset({"merge_ocr_text"})
 # Tasks that read the labels file (DOCPIPE_LABELS_FILE), deployed as a layer.
-LABELS_TASKS = frozenset({"classify_document"})
+LABELS_TASKS = frozenset({"classify_document", BATCH_LANE})
 # Textract's text-detection actions support no resource-level permissions (the service
 # authorization reference lists no resource types for them): "*" is the only resource.
 TEXTRACT_START = "textract:StartDocumentTextDetection"
@@ -199,6 +200,12 @@ def object_access(incoming_prefix: str) -> dict[str, ObjectAccess]:
         "combine_summaries": ObjectAccess(reads=(chunk_summaries,), writes=(summary,)),
         "classify_document": ObjectAccess(reads=(text, summary)),
         "store_results": ObjectAccess(reads=(summary,), writes=(result_key(_ANY),)),
+        # The model steps of a batch-lane document, and the lane's own files (its answers,
+        # jobs and waiting documents).
+        BATCH_LANE: ObjectAccess(
+            reads=(text, chunks, chunk_summaries, summary, BATCH_ARTIFACTS),
+            writes=(chunk_summaries, summary, BATCH_ARTIFACTS),
+        ),
     }
 
 
@@ -313,6 +320,21 @@ class DocpipeStack(Stack):
             trigger_dead_letter_queue=self.trigger_dead_letter_queue,
             encryption_key=self.encryption_key,
             max_concurrent_documents=self.config.max_concurrent_documents,
+        )
+        self.batch_lane = BatchLane(
+            self,
+            "BatchLane",
+            function=self.functions[BATCH_LANE],
+            bucket=self.bucket,
+            lease_table_arn=self.lease_table.table_arn,
+            encryption_key=self.encryption_key,
+            trigger_dead_letter_queue=self.trigger_dead_letter_queue,
+            config=self.config,
+            model_arns=[
+                arn
+                for model_id in self.config.model_ids
+                for arn in bedrock_model_arns(self, model_id)
+            ],
         )
         self.backfill = DocumentBackfill(
             self,
@@ -623,6 +645,7 @@ class DocpipeStack(Stack):
             LeaseTableName=self.lease_table.table_name,
             DeadLetterQueueUrl=self.dead_letter_queue.queue_url,
             CompletionTopicArn=self.completion_topic.topic_arn,
+            BatchKeyPattern=f"{self.config.batch_key_prefix}*",
         )
         return substitutions
 

@@ -36,6 +36,9 @@ CONTEXT_KEYS = {
     "maxConcurrentDocuments": "max_concurrent_documents",
     "artifactRetentionDays": "artifact_retention_days",
     "noncurrentVersionDays": "noncurrent_version_days",
+    "batchPrefix": "batch_prefix",
+    "batchMinRecords": "batch_min_records",
+    "batchMaxWaitSeconds": "batch_max_wait_seconds",
     "alarmEmail": "alarm_email",
 }
 

@@ -93,7 +93,11 @@ def test_starter_polls_the_intake_queue_in_batches_with_a_concurrency_cap(
     stack: DocpipeStack, template: Template, resources: Json
 ) -> None:
     function_id, _ = function_of(resources, START_PIPELINE.handler)
-    (mapping,) = template.find_resources("AWS::Lambda::EventSourceMapping").values()
+    (mapping,) = [
+        mapping
+        for mapping in template.find_resources("AWS::Lambda::EventSourceMapping").values()
+        if mapping["Properties"]["FunctionName"] == {"Ref": function_id}
+    ]
     assert (INTAKE_BATCH_SIZE, INTAKE_MAX_CONCURRENCY) == (10, 2)
 
     assert untagged(mapping["Properties"]) == {

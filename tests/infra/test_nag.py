@@ -24,9 +24,10 @@ ACKNOWLEDGED_RULES = {
 # The resource wildcards IAM5 may be acknowledged for: actions that take no ARN ("*"),
 # object keys of the documents bucket, an inference profile's model in any region, and the
 # executions of the pipeline's state machine (described by the lease reconciler), and the
-# backfill machine's own Distributed Map children.
+# backfill machine's own Distributed Map children, and the batch lane's inference jobs.
 ACKNOWLEDGED_RESOURCES = re.compile(
     r"^Resource::(\*"
+    r"|arn:<AWS::Partition>:bedrock:<AWS::Region>:<AWS::AccountId>:model-invocation-job/\*"
     r"|<DocumentsBucket[0-9A-F]{8}\.Arn>/[^<>]+"
     r"|arn:<AWS::Partition>:bedrock:\*::foundation-model/[^*]+"
     r"|arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:"

@@ -48,7 +48,13 @@ from infra.stack import (
     DocpipeStack,
     object_access,
 )
-from tasks.catalog import INTAKE_FUNCTIONS, RESOURCE_PLACEHOLDERS, START_PIPELINE, TASK_FUNCTIONS
+from tasks.catalog import (
+    BATCH_LANE,
+    INTAKE_FUNCTIONS,
+    RESOURCE_PLACEHOLDERS,
+    START_PIPELINE,
+    TASK_FUNCTIONS,
+)
 from tasks.shared import storage
 from tasks.shared.labels import DEFAULT_LABELS_FILE
 
@@ -56,6 +62,7 @@ PLACEHOLDER = re.compile(r"\$\{([A-Za-z][A-Za-z0-9]*)\}")
 # The IAM action and the ARN-bearing parameter of each service integration the ASL may use.
 INTEGRATIONS = {
     "arn:aws:states:::lambda:invoke": ("lambda:InvokeFunction", "FunctionName"),
+    "arn:aws:states:::lambda:invoke.waitForTaskToken": ("lambda:InvokeFunction", "FunctionName"),
     "arn:aws:states:::dynamodb:getItem": ("dynamodb:GetItem", "TableName"),
     "arn:aws:states:::dynamodb:putItem": ("dynamodb:PutItem", "TableName"),
     "arn:aws:states:::dynamodb:updateItem": ("dynamodb:UpdateItem", "TableName"),
@@ -403,7 +410,7 @@ def test_every_resource_that_takes_a_key_uses_the_stack_key(
     assert counts.pop("AWS::SNS::Topic") >= 1
     assert counts == {
         "AWS::DynamoDB::Table": 2,
-        "AWS::SQS::Queue": 4,
+        "AWS::SQS::Queue": 7,
         "AWS::Logs::LogGroup": len(TASK_FUNCTIONS) + len(INTAKE_FUNCTIONS) + 2,
         "AWS::StepFunctions::StateMachine": 2,
     }
@@ -497,6 +504,19 @@ def test_function_environment(template: Template, resources: Json) -> None:
     functions = functions_by_handler(resources)
     for task in TASK_FUNCTIONS:
         variables = functions[task.handler][1]["Properties"]["Environment"]["Variables"]
+        if task.package == BATCH_LANE:
+            lane = {k: variables.pop(k) for k in list(variables) if k.startswith("DOCPIPE_BATCH_")}
+            assert set(lane) == {
+                "DOCPIPE_BATCH_REQUESTS_QUEUE_URL",
+                "DOCPIPE_BATCH_RESUME_QUEUE_URL",
+                "DOCPIPE_BATCH_ROLE_ARN",
+                "DOCPIPE_BATCH_MIN_RECORDS",
+                "DOCPIPE_BATCH_MAX_WAIT_SECONDS",
+            }
+            assert (lane["DOCPIPE_BATCH_MIN_RECORDS"], lane["DOCPIPE_BATCH_MAX_WAIT_SECONDS"]) == (
+                "100",
+                "3600",
+            )
         if task.package in LABELS_TASKS:
             assert variables == {**expected, "DOCPIPE_LABELS_FILE": "/opt/labels.json"}
         else:
@@ -600,6 +620,8 @@ def test_each_function_gets_exactly_its_object_access_and_key_use(
             *(("s3:GetObjectVersion", key) for key in entry.version_reads),
             *(("s3:PutObject", key) for key in entry.writes),
         }
+        if task.package == BATCH_LANE:  # it lists a job's answers, deletes its waiting work
+            expected.add(("s3:DeleteObject", "artifacts/batch/waiting/*"))
         actual = {
             (action, json.dumps(target))
             for statement in statements_of_role(resources, role)
@@ -607,6 +629,7 @@ def test_each_function_gets_exactly_its_object_access_and_key_use(
             if action.startswith("s3:")
             for target in as_list(statement["Resource"])
         }
+        actual.discard(("s3:ListBucket", json.dumps({"Fn::GetAtt": [bucket_id, "Arn"]})))
         assert actual == {(a, json.dumps(object_arn(bucket_id, k))) for a, k in expected}, task
         key_actions = {a for a in role_actions(resources, role) if a.startswith("kms:")}
         assert key_actions == set(entry.key_actions), task
@@ -633,6 +656,21 @@ def test_function_roles_allow_only_their_services(template: Template, resources:
             expected.add("dynamodb:UpdateItem")
         if task.package in TEXTRACT_TASKS:
             expected.add("textract:GetDocumentTextDetection")
+        if task.package == BATCH_LANE:
+            expected |= {
+                "sqs:SendMessage",
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:ChangeMessageVisibility",
+                "sqs:GetQueueAttributes",
+                "sqs:GetQueueUrl",
+                "bedrock:CreateModelInvocationJob",
+                "bedrock:GetModelInvocationJob",
+                "iam:PassRole",
+                "states:SendTaskSuccess",
+                "states:SendTaskFailure",
+                "dynamodb:UpdateItem",
+            }
         assert services == expected, task.package
         # Logs go to the function's own log group only.
         log_group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
@@ -649,6 +687,10 @@ def test_only_store_results_reaches_the_table(template: Template, resources: Jso
         if task.package in TABLE_TASKS:
             assert table_actions == {"dynamodb:UpdateItem"}
             assert granted(resources, role, "dynamodb:UpdateItem") == [table_arn]
+        elif task.package == BATCH_LANE:  # it gives the document's lease back, nothing more
+            assert granted(resources, role, "dynamodb:UpdateItem") == [
+                {"Fn::GetAtt": [lease_table_id(template), "Arn"]}
+            ]
         else:
             assert table_actions == set()
 
@@ -746,7 +788,9 @@ def test_definition_substitutions_match_the_asl_placeholders_both_ways(
     assert resources[topic_id]["Type"] == "AWS::SNS::Topic"
     queue_id = substitutions["DeadLetterQueueUrl"]["Ref"]
     assert resources[queue_id]["Type"] == "AWS::SQS::Queue"
-    # Only ARNs and names are substituted: every value is a reference, never a literal.
+    # Only ARNs and names are substituted: every value is a reference, never a literal, but
+    # the batch lane's key pattern (batchPrefix).
+    assert substitutions.pop("BatchKeyPattern") == "incoming/batch/*"
     assert all(set(value) <= {"Ref", "Fn::GetAtt"} for value in substitutions.values())
 
 
@@ -890,7 +934,9 @@ def test_table_indexes_records_by_the_object_key_register_document_writes(
 
 def test_queues_keep_messages_14_days_and_require_tls(template: Template) -> None:
     queues = template.find_resources("AWS::SQS::Queue")
-    assert len(queues) == 4  # the pipeline's, the trigger's and the intake's DLQs, the intake
+    # the pipeline's, the trigger's and the intake's DLQs, the intake, the batch lane's
+    # requests and resume queues and their DLQ
+    assert len(queues) == 7
     for queue_id, queue in queues.items():
         assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
         template.has_resource_properties(

@@ -13,7 +13,7 @@ from tasks.chunk_text.task import chunk_document
 from tasks.shared.errors import BudgetExceededError
 from tasks.shared.models import DocumentRef, Page, Summary, TokenUsage
 from tasks.shared.pricing import cost_of, price_table, prices_for
-from tasks.shared.providers.bedrock import _usage, supports_prompt_cache
+from tasks.shared.providers.bedrock import response_usage, supports_prompt_cache
 from tasks.shared.storage import ArtifactStore, chunk_key, chunk_summary_key, text_key
 from tasks.store_results.task import store_results
 from tasks.summarize_text.task import chunk_passages
@@ -85,7 +85,7 @@ def test_an_unknown_model_has_no_cost_rather_than_a_guess() -> None:
 
 
 def test_converse_usage_with_cache_tokens_is_read() -> None:
-    usage = _usage(
+    usage = response_usage(
         {
             "usage": {
                 "inputTokens": 40,

@@ -294,7 +294,7 @@ class BedrockProvider:
         usage = TokenUsage()
         for attempt in (1, 2):
             response = self._converse(system, messages, tool, max_tokens)
-            usage.add(_usage(response))
+            usage.add(response_usage(response))
             message = _message(response)
             uses = [
                 block["toolUse"]
@@ -507,7 +507,9 @@ def _message(response: dict[str, Any]) -> dict[str, Any]:
     return message
 
 
-def _usage(response: dict[str, Any]) -> TokenUsage:
+def response_usage(response: dict[str, Any]) -> TokenUsage:
+    """The token usage a Converse response reports, at the batch price when the batch lane
+    answered it."""
     usage = response.get("usage") or {}
     if response.get(BATCH_MARK) == BATCH_LANE:
         # Answered by a batch inference job: billed at the batch price (tasks/shared/batch.py).
