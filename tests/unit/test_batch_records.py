@@ -16,7 +16,7 @@ from tasks.shared.batch import (
 from tasks.shared.batch_marks import BATCH_LANE
 from tasks.shared.models import TokenUsage
 from tasks.shared.pricing import cost_of
-from tasks.shared.providers.bedrock import _usage as usage_of
+from tasks.shared.providers.bedrock import response_usage as usage_of
 
 
 class MemoryStore:
