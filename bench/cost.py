@@ -6,8 +6,9 @@ From `bench.tokens`' executions (the bedrock provider against the Converse fake,
 default model, the token counts the pipeline records and the dated prices in
 tasks/shared/prices.json):
 
-- Bedrock on demand: each document's recorded cost, per 1,000 pages; batch inference: half
-  of it (Bedrock prices batch inference at 50 % of on demand, for the same tokens).
+- Bedrock on demand: each document's recorded cost, per 1,000 pages; batch inference: the
+  recorded cost of the same document through the batch lane (its tokens at the batch price,
+  half the on-demand one, but with no prompt-cache reads).
 - Step Functions, all Standard: the execution's billed state transitions (counted from its
   history on the twin) x $0.025 per 1,000.
 - Step Functions with an Express inner fan-out: the transitions outside the Map's items
@@ -34,7 +35,6 @@ EXPRESS_USD_PER_REQUEST = 1.00 / 1_000_000
 EXPRESS_USD_PER_GB_SECOND = 0.00001667
 EXPRESS_MEMORY_GB = 64 / 1024
 EXPRESS_BILLING_STEP_S = 0.1
-BATCH_SHARE_OF_ON_DEMAND = 0.5
 
 
 def express_usd(seconds: float) -> float:
@@ -69,7 +69,7 @@ def per_1000_pages(
         "transitions": row["transitions"],
         "inner_transitions": row["inner_transitions"],
         "bedrock_on_demand": on_demand,
-        "bedrock_batch": on_demand * BATCH_SHARE_OF_ON_DEMAND,
+        "bedrock_batch": row["usd_per_1000_pages_batch"],
         "sfn_standard": row["transitions"] * STANDARD_USD_PER_TRANSITION * documents,
         "sfn_express_inner": (outer * STANDARD_USD_PER_TRANSITION + express_inner) * documents,
         "inner_standard": standard_inner * documents,

@@ -581,8 +581,10 @@ def _cost(s: dict[str, Any]) -> str:
         [
             f"`bench.cost`, from the executions of `bench.tokens`: {first['model']} at the "
             f"prices of tasks/shared/prices.json (as of {first['prices_as_of']}). Bedrock on "
-            "demand = the tokens the pipeline recorded x those prices; batch = 50 % of on "
-            "demand (Bedrock's batch inference price). Step Functions Standard = the "
+            "demand = the tokens the pipeline recorded x those prices; batch = what the same "
+            "document recorded through the batch lane (incoming/batch/, its calls answered by "
+            "the batch emulator's jobs: the batch price, no prompt-cache reads). Step "
+            "Functions Standard = the "
             "execution's state transitions, counted from its history on the twin (states "
             "entered, and task retries) x $0.025 per 1,000. Express inner fan-out = the "
             "transitions outside the Map's items at the Standard price + one Express "

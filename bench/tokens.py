@@ -7,7 +7,9 @@ DOCPIPE_MODEL_PROVIDER=bedrock and the default model, the Converse fake standing
 Bedrock (it counts tokens at about four characters per token, the same way for the document
 and for every request). It prints the calls per document, billed input tokens (full rate
 plus cache reads and writes) divided by the document's tokens, the prompt overhead per call,
-and the cost per 1,000 pages at the dated prices in tasks/shared/prices.json.
+and the cost per 1,000 pages at the dated prices in tasks/shared/prices.json, on demand and
+through the batch lane (the same document under incoming/batch/: its calls answered by batch
+inference jobs of the batch emulator, at the batch price, without prompt caching).
 
 Target (issue 4): billed input <= 1.10 x document tokens + a fixed prompt overhead per call.
 """
@@ -72,6 +74,7 @@ def run(sizes: list[int]) -> list[dict[str, Any]]:
                     reread += data_tokens
             calls = usage["calls"]
             counted = transitions(engine.history(upload.execution_arn), fan.inner_states)
+            batch_usd = _batch_lane_usd(engine, data, pages)
             rows.append(
                 {
                     "model": DEFAULT_MODEL_ID,
@@ -88,6 +91,7 @@ def run(sizes: list[int]) -> list[dict[str, Any]]:
                     "output_tokens": usage["output_tokens"],
                     "cost_usd": result["cost"]["usd"],
                     "usd_per_1000_pages": result["cost"]["usd"] / result["pages"] * 1000,
+                    "usd_per_1000_pages_batch": batch_usd / result["pages"] * 1000,
                     "prices_as_of": result["cost"]["prices_as_of"],
                     "seconds": seconds,
                     "transitions": counted.total,
@@ -95,6 +99,18 @@ def run(sizes: list[int]) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+def _batch_lane_usd(engine: LocalEngine, data: bytes, pages: int) -> float:
+    """The recorded cost of the same document through the batch lane (its jobs answered by
+    the batch emulator through the fake): a trailing PDF comment makes it another file, so
+    it is not skipped as a duplicate of the first."""
+    upload = engine.upload(data + b"\n%batch lane\n", f"batch/bench-{pages}.pdf")
+    outcome = engine.wait(upload.execution_arn, timeout=3600)
+    if outcome.status != "SUCCEEDED" or outcome.output is None:
+        raise RuntimeError(f"{pages} pages, batch lane: {outcome.status} {outcome.error}")
+    usd: float = engine.read_json(outcome.output["result_key"])["cost"]["usd"]
+    return usd
 
 
 def main() -> None:

@@ -92,11 +92,22 @@ class BatchEmulator:
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
+        self._refusals: list[tuple[str, str]] = []
 
     # -- the service ---------------------------------------------------------------------------
 
+    def refuse_next(self, error_type: str = "ValidationException", message: str = "") -> None:
+        """Answer the next CreateModelInvocationJob with an error (as Bedrock refuses a model
+        without batch inference, or a quota)."""
+        with self._lock:
+            self._refusals.append((error_type, message or f"refused: {error_type}"))
+
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         """CreateModelInvocationJob: the job's ARN; it runs on a thread."""
+        with self._lock:
+            refusal = self._refusals.pop(0) if self._refusals else None
+        if refusal is not None:
+            raise _Refused(*refusal)
         name = str(body["jobName"])
         job_id = uuid.uuid4().hex[:12]
         job = Job(

@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from botocore.exceptions import ClientError
+
 from tasks.classify_document.task import classify
 from tasks.combine_summaries.task import combine_partial_summaries
 from tasks.shared.batch import (
@@ -50,6 +52,10 @@ JOB_TIMEOUT_HOURS = 24  # the least CreateModelInvocationJob accepts
 RECEIVE_VISIBILITY_SECONDS = 900
 MAX_RECEIVED = 100_000
 # The statuses in which a job has ended (GetModelInvocationJob, the state-change event).
+# CreateModelInvocationJob errors that pass: the requests wait for the next submit run.
+RETRIED_LATER = frozenset(
+    {"ThrottlingException", "ServiceUnavailableException", "InternalServerException"}
+)
 JOB_ENDED = frozenset({"Completed", "PartiallyCompleted", "Failed", "Stopped", "Expired"})
 
 
@@ -245,11 +251,15 @@ def submit(
     for model_id, pending in by_model.items():
         answered = [r for r in pending.requests if has_answer(lane.store, r)]
         unanswered = {r: q for r, q in pending.requests.items() if r not in answered}
+        job, refused = None, False
         if len(unanswered) >= min_records:
             job = _create_job(lane, bedrock, model_id, unanswered, pending, bucket, role_arn)
+            refused = job is None
+        waited_ms = now_ms - (pending.oldest_ms or now_ms)
+        if job is not None:
             report["jobs"].append(job)
             send_resume(lane.sqs, lane.resume_queue_url, _documents(pending, answered))
-        elif unanswered and now_ms - (pending.oldest_ms or now_ms) < max_wait_seconds * 1000:
+        elif unanswered and not refused and waited_ms < max_wait_seconds * 1000:
             for receipt in pending.receipts:  # they wait for more company
                 lane.sqs.change_message_visibility(
                     QueueUrl=lane.requests_queue_url, ReceiptHandle=receipt, VisibilityTimeout=0
@@ -292,8 +302,9 @@ def _create_job(
     pending: Pending,
     bucket: str,
     role_arn: str,
-) -> str:
-    """Write the records and their documents to S3 and create the batch inference job."""
+) -> str | None:
+    """Write the records and their documents to S3 and create the batch inference job; its
+    name, or None when Bedrock refused it."""
     name = f"docpipe-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:8]}"
     records = list(requests.items())[:MAX_RECORDS_PER_JOB]
     lines = [json.dumps({"recordId": record, "modelInput": request}) for record, request in records]
@@ -309,6 +320,18 @@ def _create_job(
             "records": {record: pending.documents[record] for record, _ in records},
         },
     )
+    try:
+        _submit_job(bedrock, name, model_id, role_arn, bucket)
+    except ClientError as exc:
+        if _error_code(exc) in RETRIED_LATER:
+            raise  # the next run submits them again
+        # Refused (a model without batch inference, records it does not take, a quota):
+        # the requests are answered on demand instead.
+        return None
+    return name
+
+
+def _submit_job(bedrock: Any, name: str, model_id: str, role_arn: str, bucket: str) -> None:
     bedrock.create_model_invocation_job(
         jobName=name,
         roleArn=role_arn,
@@ -325,7 +348,10 @@ def _create_job(
             "s3OutputDataConfig": {"s3Uri": f"s3://{bucket}/{batch_job_key(name, 'output/')}"}
         },
     )
-    return name
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
 
 
 # -- collect ----------------------------------------------------------------------------------

@@ -123,6 +123,18 @@ def test_requests_short_of_the_minimum_are_answered_on_demand_after_the_wait(
     assert usage.batch_input_tokens == 0 and usage.input_tokens > 0
 
 
+def test_a_job_bedrock_refuses_is_answered_on_demand_at_once(fake: ConverseFake) -> None:
+    # Given a Bedrock that refuses the job (a model without batch inference, say)
+    with twin(fake, DOCPIPE_BATCH_MAX_WAIT_SECONDS="3600") as engine:
+        engine.batch.refuse_next("ValidationException")
+        (upload,) = letters(engine, 1)
+        stored = result(engine, engine.wait(upload.execution_arn, 120))
+    # Then the requests were answered on demand without waiting out the hour
+    usage = TokenUsage.from_dict(stored["usage"])
+    assert usage.input_tokens > 0
+    assert stored["status"] == "SUCCEEDED"
+
+
 def test_with_the_local_model_the_lane_answers_at_once() -> None:
     with LocalEngine(time_scale=0.001) as engine:
         (upload,) = letters(engine, 1)
