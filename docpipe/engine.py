@@ -575,7 +575,8 @@ class LocalEngine:
             invoke=lambda event: self.invoke(BATCH_LANE, event),
             batch_size=INTAKE_BATCH_SIZE,
             max_concurrency=1,
-            idle_wait_s=INTAKE_IDLE_WAIT_SECONDS,
+            # Woken by each send; the look between sends is for messages handed back.
+            idle_wait_s=OFFLINE_BATCH_SUBMIT_SECONDS,
             has_messages=moto_patches.visible_messages_probe(ACCOUNT, REGION, BATCH_RESUME_QUEUE),
         )
         self.batch_resume_source.start()
@@ -629,10 +630,12 @@ class LocalEngine:
         )
 
     def _message_sent(self, queue_name: str) -> None:
-        """Wake the intake's pollers when a message reaches the intake queue."""
-        source = self.event_source
-        if queue_name == INTAKE_QUEUE and source is not None:
-            source.notify()
+        """Wake the pollers of a queue (the intake's, the batch lane's resume queue) when a
+        message reaches it."""
+        source = {INTAKE_QUEUE: self.event_source, BATCH_RESUME_QUEUE: self.batch_resume_source}
+        woken = source.get(queue_name)
+        if woken is not None:
+            woken.notify()
 
     def invoke(self, package: str, event: Any) -> dict[str, Any]:
         """Invoke the function of `package` synchronously (Lambda's Invoke answer)."""
