@@ -189,15 +189,11 @@ class BatchLane(Construct):
         function.add_event_source(
             event_sources.SqsEventSource(self.resume_queue, batch_size=10, max_concurrency=2)
         )
-        (mapping,) = [
-            child
-            for child in function.node.find_all()
-            if isinstance(child, lambda_.CfnEventSourceMapping)
-        ]
         acknowledge_queue_event_source(
-            mapping,
-            "Lambda supports on-failure destinations for stream and Kafka event sources, not "
-            "for SQS: the resume queue's own dead-letter queue serves.",
+            function,
+            f"A resume the function fails on returns to the resume queue, whose redrive "
+            f"policy moves it to the lane's dead-letter queue after {RESUME_MAX_RECEIVES} "
+            "receives.",
         )
         events.Rule(
             self,

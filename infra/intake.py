@@ -212,16 +212,7 @@ class DocumentIntake(Construct):
             f"Invoked synchronously by the SQS event source mapping. {redrive}",
             state_machine=machine,
         )
-        (mapping,) = [
-            child
-            for child in function.node.find_all()
-            if isinstance(child, lambda_.CfnEventSourceMapping)
-        ]
-        acknowledge_queue_event_source(
-            mapping,
-            "Lambda supports on-failure destinations for stream and Kafka event sources, not "
-            f"for SQS, where the source queue's own dead-letter queue serves. {redrive}",
-        )
+        acknowledge_queue_event_source(function, redrive)
 
     def _execution_ended(self, documents_table: dynamodb.ITable) -> events.Rule:
         """Execution Ended, on every terminal status of this machine's executions: it also

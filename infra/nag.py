@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from aws_cdk import Acknowledgment, CfnElement, Stack, Stage, Validations
+from aws_cdk.aws_lambda import CfnEventSourceMapping
 from cdk_nag import AwsSolutionsChecks, ServerlessChecks
 from constructs import IConstruct
 
@@ -265,6 +266,14 @@ def acknowledge_intake_function(
     )
 
 
-def acknowledge_queue_event_source(mapping: IConstruct, reason: str) -> None:
-    """An SQS event source mapping, which takes no on-failure destination."""
+def acknowledge_queue_event_source(function: IConstruct, redrive: str) -> None:
+    """The SQS event source mapping of `function`, which takes no on-failure destination;
+    `redrive` says what happens to a message the function fails on."""
+    (mapping,) = [
+        child for child in function.node.find_all() if isinstance(child, CfnEventSourceMapping)
+    ]
+    reason = (
+        "Lambda supports on-failure destinations for stream and Kafka event sources, not "
+        f"for SQS, where the source queue's own dead-letter queue serves. {redrive}"
+    )
     _acknowledge(mapping, [("Serverless::Serverless-LambdaEventSourceMappingDestination", reason)])
