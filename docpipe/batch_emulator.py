@@ -239,7 +239,11 @@ class BatchEmulator:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(
-            target=self._server.serve_forever, name="batch-emulator", daemon=True
+            # Polled every 20 ms, so that stop() (each engine's exit) returns at once.
+            target=self._server.serve_forever,
+            args=(0.02,),
+            name="batch-emulator",
+            daemon=True,
         ).start()
         return self
 
