@@ -63,6 +63,9 @@ things stop it from running this pipeline as AWS would:
    listing as AWS does, and an empty prefix gives no items (the backfill's reader).
    ListMapRuns of an execution whose worker has not begun raised AttributeError; it lists
    no map run, as AWS does before the Map state starts.
+15. Speed: CreateStateMachine parsed the definition to validate it (a quarter of a second,
+   twice per engine); a definition is parsed once per process and its program kept for
+   every engine's executions.
 
 tests/integration/test_moto_patches.py fails loudly if moto changes any of these.
 """
@@ -215,6 +218,7 @@ PATCH_POINTS: tuple[tuple[Any, str], ...] = (
     (result_path, "parse"),
     (ResourceEvalS3, "_handle_list_objects_v2"),
     (parser_models.StepFunctionsParserBackend, "list_map_runs"),
+    (parser_models.StepFunctionsParserBackend, "_validate_definition"),
 )
 
 
@@ -336,6 +340,33 @@ def _list_every_object(env: Any, resource_runtime_part: Any, state_credentials: 
     env.stack.append(contents)
 
 
+# Parsed definitions, for every engine of the process: a parse takes a quarter of a second
+# (moto's ANTLR parser) and its program holds no execution or account state.
+_programs: dict[str, Any] = {}
+_programs_lock = threading.Lock()
+
+
+def _program(definition: str) -> Any:
+    """The parsed program of `definition`, parsed once per process."""
+    with _programs_lock:
+        if definition not in _programs:
+            _programs[definition] = AmazonStateLanguageParser.parse(definition)[0]
+        return _programs[definition]
+
+
+def _validated_once(validate: Callable[[str], None]) -> Callable[[str], None]:
+    """moto's CreateStateMachine validation (a parse), skipped for a definition this process
+    has parsed; the first parse is kept for the executions."""
+
+    def validated(definition: str) -> None:
+        try:
+            _program(definition)
+        except Exception:  # noqa: BLE001  (moto's own validation raises its error)
+            validate(definition)
+
+    return validated
+
+
 def _parsed_once(parse: Callable[[str], Any]) -> Callable[[str], Any]:
     """`parse` (a jsonpath-ng parse function), keeping each path's parse.
 
@@ -454,15 +485,8 @@ def patched(
 
         return send
 
-    programs: dict[str, Any] = {}
-    programs_lock = threading.Lock()
-
     def parsed_once(self: Any) -> Any:
-        definition = self._evaluation_details.state_machine_details.definition
-        with programs_lock:
-            if definition not in programs:
-                programs[definition] = AmazonStateLanguageParser.parse(definition)[0]
-            return programs[definition]
+        return _program(self._evaluation_details.state_machine_details.definition)
 
     def pending_is_running(self: Any) -> str:
         status = self.exec_status or ExecutionStatus.RUNNING
@@ -546,6 +570,9 @@ def patched(
         _parsed_once(getattr(result_path, "parse")),  # noqa: B009
         staticmethod(_list_every_object),
         no_map_runs_before_start,
+        staticmethod(
+            _validated_once(parser_models.StepFunctionsParserBackend._validate_definition)
+        ),
     )
     originals = [(owner, name, getattr(owner, name)) for owner, name in PATCH_POINTS]
     for (owner, name), replacement in zip(PATCH_POINTS, replacements, strict=True):

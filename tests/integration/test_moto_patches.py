@@ -8,9 +8,11 @@ from __future__ import annotations
 import inspect
 import json
 import types
+from typing import Any
 
 import moto
 import pytest
+from botocore.exceptions import ClientError
 from moto.events import models as events_models
 from moto.s3 import notifications
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
@@ -18,6 +20,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.ev
     ResourceEvalS3,
 )
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
 from docpipe import moto_patches
 from docpipe.engine import BUCKET, LocalEngine
@@ -272,3 +275,37 @@ def test_the_item_reader_pages_through_the_whole_listing() -> None:
             assert isinstance(outcome.output, list) and len(outcome.output) == count
             if count:
                 assert outcome.output[-1] == {"key": "many/01002"}
+
+
+def test_a_definition_is_parsed_once_and_a_bad_one_is_still_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parses: list[str] = []
+    parse = AmazonStateLanguageParser.parse
+
+    def counted(definition: str) -> Any:
+        parses.append(definition)
+        return parse(definition)
+
+    monkeypatch.setattr(AmazonStateLanguageParser, "parse", staticmethod(counted))
+    with LocalEngine(time_scale=0.001) as engine:
+        sfn = engine.client("stepfunctions")
+        role = "arn:aws:iam::123456789012:role/x"
+        # A definition no other test uses: the cache lasts as long as the process.
+        good = json.dumps(
+            {
+                "Comment": "parsed once (test_moto_patches)",
+                "StartAt": "P",
+                "States": {"P": {"Type": "Pass", "End": True}},
+            }
+        )
+        for name in ("once", "twice"):
+            sfn.create_state_machine(name=name, definition=good, roleArn=role)
+        arn = sfn.start_execution(
+            stateMachineArn=sfn.list_state_machines()["stateMachines"][-1]["stateMachineArn"]
+        )["executionArn"]
+        assert engine.wait(arn, timeout=60).status == "SUCCEEDED"
+        assert parses.count(good) == 1  # two creations and an execution
+        bad = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Nonsense"}}})
+        with pytest.raises(ClientError, match="ASLParserException"):
+            sfn.create_state_machine(name="bad", definition=bad, roleArn=role)
