@@ -77,8 +77,12 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return {"resumed": resume(documents, lane)}
     if event.get("detail-type") == JOB_STATE_CHANGE:
         detail = event.get("detail") or {}
+        name = detail.get("batchJobName")
+        if not name and detail.get("batchJobArn"):  # the event's detail, as far as AWS shows it
+            job = client("bedrock").get_model_invocation_job(jobIdentifier=detail["batchJobArn"])
+            name = job["jobName"]
         report = collect(
-            str(detail.get("batchJobName", "")),
+            str(name or ""),
             str(detail.get("status", "")),
             lane,
             s3=client("s3"),

@@ -46,11 +46,14 @@ from tasks.summarize_text.task import summarize_chunks
 # The work of a waiting document (its task token and what the model steps read).
 WAITING_PREFIX = "artifacts/batch/waiting/"
 # Bedrock's limits for one batch inference job.
-MAX_RECORDS_PER_JOB = 50_000
+# At most this many requests per submit run, and so per job (Bedrock takes up to 50,000):
+# collecting a job stores its answers one by one, which must end inside the function's 15
+# minutes. More wait for the next run, 5 minutes later.
+MAX_RECORDS_PER_JOB = 5_000
 JOB_TIMEOUT_HOURS = 24  # the least CreateModelInvocationJob accepts
 # A received request stays hidden from other submitters while this one decides.
 RECEIVE_VISIBILITY_SECONDS = 900
-MAX_RECEIVED = 100_000
+MAX_RECEIVED = MAX_RECORDS_PER_JOB
 # The statuses in which a job has ended (GetModelInvocationJob, the state-change event).
 # CreateModelInvocationJob errors that pass: the requests wait for the next submit run.
 RETRIED_LATER = frozenset(
@@ -306,7 +309,7 @@ def _create_job(
     """Write the records and their documents to S3 and create the batch inference job; its
     name, or None when Bedrock refused it."""
     name = f"docpipe-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:8]}"
-    records = list(requests.items())[:MAX_RECORDS_PER_JOB]
+    records = list(requests.items())  # at most MAX_RECEIVED: one run's messages
     lines = [json.dumps({"recordId": record, "modelInput": request}) for record, request in records]
     lane.store.put_bytes(
         batch_job_key(name, "input/records.jsonl"),
