@@ -258,7 +258,7 @@ def submit(
         if len(unanswered) >= min_records:
             job = _create_job(lane, bedrock, model_id, unanswered, pending, bucket, role_arn)
             refused = job is None
-        waited_ms = now_ms - (pending.oldest_ms or now_ms)
+        waited_ms = now_ms - pending.oldest_ms if pending.oldest_ms is not None else 0
         if job is not None:
             report["jobs"].append(job)
             send_resume(lane.sqs, lane.resume_queue_url, _documents(pending, answered))
