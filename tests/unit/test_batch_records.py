@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from memory_store import MemoryStore
 
 from tasks.shared.batch import (
     ON_DEMAND,
@@ -17,20 +16,6 @@ from tasks.shared.batch_marks import BATCH_LANE
 from tasks.shared.models import TokenUsage
 from tasks.shared.pricing import cost_of
 from tasks.shared.providers.bedrock import response_usage as usage_of
-
-
-class MemoryStore:
-    """The part of ArtifactStore the response store uses, in memory."""
-
-    def __init__(self) -> None:
-        self.objects: dict[str, Any] = {}
-
-    def get_json_if_exists(self, key: str) -> Any | None:
-        return self.objects.get(key)
-
-    def put_json(self, key: str, value: Any) -> None:
-        self.objects[key] = value
-
 
 REQUEST = {
     "modelId": "amazon.nova-micro-v1:0",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from memory_store import MemoryStore
 
 from tasks.batch_lane import task
 from tasks.shared.batch import has_answer
@@ -49,22 +50,6 @@ class FakeQueue:
         self.hidden.discard(ReceiptHandle)
 
 
-class FakeStore:
-    bucket = "documents"
-
-    def __init__(self) -> None:
-        self.objects: dict[str, Any] = {}
-
-    def get_json_if_exists(self, key: str) -> Any | None:
-        return self.objects.get(key)
-
-    def put_json(self, key: str, value: Any) -> None:
-        self.objects[key] = value
-
-    def put_bytes(self, key: str, body: bytes, content_type: str) -> None:
-        self.objects[key] = body
-
-
 @dataclass
 class FakeBedrock:
     jobs: list[dict[str, Any]] = field(default_factory=list)
@@ -82,7 +67,7 @@ class InstantModel:
         return {"output": {"message": {"content": []}}, "usage": {"inputTokens": 1}}
 
 
-def lane(queue: FakeQueue, store: FakeStore) -> task.Lane:
+def lane(queue: FakeQueue, store: MemoryStore) -> task.Lane:
     return task.Lane(
         store=store,  # type: ignore[arg-type]
         sqs=queue,
@@ -96,7 +81,7 @@ def lane(queue: FakeQueue, store: FakeStore) -> task.Lane:
     )
 
 
-def job_records(store: FakeStore, bedrock: FakeBedrock, index: int = 0) -> list[str]:
+def job_records(store: MemoryStore, bedrock: FakeBedrock, index: int = 0) -> list[str]:
     name = bedrock.jobs[index]["jobName"]
     body: bytes = store.objects[f"artifacts/batch/jobs/{name}/input/records.jsonl"]
     return body.decode().splitlines()
@@ -117,7 +102,7 @@ def queued(count: int, sent_ms: int = 0) -> FakeQueue:
 
 def submit(
     queue: FakeQueue,
-    store: FakeStore,
+    store: MemoryStore,
     bedrock: FakeBedrock,
     model: InstantModel,
     *,
@@ -137,7 +122,7 @@ def submit(
 
 
 def test_enough_requests_make_a_job_and_leave_the_queue() -> None:
-    queue, store, bedrock, model = queued(6), FakeStore(), FakeBedrock(), InstantModel()
+    queue, store, bedrock, model = queued(6), MemoryStore(), FakeBedrock(), InstantModel()
     report = submit(queue, store, bedrock, model, now_ms=1_000)
     (job,) = bedrock.jobs
     assert report["jobs"] == [job["jobName"]] and job["modelInvocationType"] == "Converse"
@@ -146,7 +131,12 @@ def test_enough_requests_make_a_job_and_leave_the_queue() -> None:
 
 
 def test_too_few_wait_until_the_oldest_has_waited_long_enough() -> None:
-    queue, store, bedrock, model = queued(2, sent_ms=0), FakeStore(), FakeBedrock(), InstantModel()
+    queue, store, bedrock, model = (
+        queued(2, sent_ms=0),
+        MemoryStore(),
+        FakeBedrock(),
+        InstantModel(),
+    )
     assert submit(queue, store, bedrock, model, now_ms=30_000)["waiting"] == 2
     assert len(queue.messages) == 2 and not queue.hidden  # back in the queue, visible
     report = submit(queue, store, bedrock, model, now_ms=61_000)
@@ -162,7 +152,7 @@ def test_a_run_takes_at_most_a_job_of_requests_and_leaves_the_rest(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(task, "MAX_RECEIVED", 20)
-    queue, store, bedrock, model = queued(25), FakeStore(), FakeBedrock(), InstantModel()
+    queue, store, bedrock, model = queued(25), MemoryStore(), FakeBedrock(), InstantModel()
     submit(queue, store, bedrock, model, now_ms=1_000)
     records = store.objects[
         f"artifacts/batch/jobs/{bedrock.jobs[0]['jobName']}/input/records.jsonl"
@@ -174,7 +164,7 @@ def test_a_run_takes_at_most_a_job_of_requests_and_leaves_the_rest(
 
 
 def test_an_answered_request_is_not_sent_again() -> None:
-    queue, store, bedrock, model = queued(5), FakeStore(), FakeBedrock(), InstantModel()
+    queue, store, bedrock, model = queued(5), MemoryStore(), FakeBedrock(), InstantModel()
     store.put_json(batch_response_key("rec0"), {"output": {}})
     submit(queue, store, bedrock, model, now_ms=1_000, min_records=4)
     records = store.objects[
