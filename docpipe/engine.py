@@ -256,6 +256,7 @@ class LocalEngine:
         self.event_source: SqsEventSource | None = None
         self.batch_resume_source: SqsEventSource | None = None
         self._batch_submitter: threading.Thread | None = None
+        self._batch_requests_probe: Callable[[], bool] = lambda: False
         self.batch = BatchEmulator(on_ended=self._batch_job_ended)
         self.state_machine_arn = STATE_MACHINE_ARN
         self.dlq_url = ""
@@ -580,6 +581,9 @@ class LocalEngine:
             has_messages=moto_patches.visible_messages_probe(ACCOUNT, REGION, BATCH_RESUME_QUEUE),
         )
         self.batch_resume_source.start()
+        self._batch_requests_probe = moto_patches.visible_messages_probe(
+            ACCOUNT, REGION, BATCH_REQUESTS_QUEUE
+        )
         self._batch_submitter = threading.Thread(
             target=self._submit_batches_periodically, name="batch-submitter", daemon=True
         )
@@ -604,7 +608,7 @@ class LocalEngine:
 
     def visible_batch_requests(self) -> bool:
         """Whether model requests wait in the batch lane's queue."""
-        return moto_patches.visible_messages_probe(ACCOUNT, REGION, BATCH_REQUESTS_QUEUE)()
+        return self._batch_requests_probe()
 
     def _batch_job_ended(self, job: Job) -> None:
         """Bedrock's "Batch Inference Job State Change" event for an ended job."""
@@ -819,10 +823,7 @@ class LocalEngine:
         allows. Returns the object and the ARN its execution will have."""
         if not key.startswith(INCOMING_PREFIX):
             key = INCOMING_PREFIX + key
-        response = self.client("s3").put_object(Bucket=BUCKET, Key=key, Body=data)
-        version = response["VersionId"]
-        arn = self.execution_arn(execution_name(BUCKET, key, version))
-        return Upload(path, key, version, response["ETag"].strip('"'), arn)
+        return self._put(data, key, path)
 
     def put_existing(self, data: bytes, key: str, path: Path | None = None) -> Upload:
         """Put an object outside incoming/, as one that was in the bucket before the
@@ -830,6 +831,10 @@ class LocalEngine:
         the object and the ARN its execution will have."""
         if key.startswith(INCOMING_PREFIX):
             raise EngineError(f"{key} is under {INCOMING_PREFIX}: its upload would start it")
+        return self._put(data, key, path)
+
+    def _put(self, data: bytes, key: str, path: Path | None) -> Upload:
+        """Put the object; it, and the ARN the execution of its version will have."""
         response = self.client("s3").put_object(Bucket=BUCKET, Key=key, Body=data)
         version = response["VersionId"]
         arn = self.execution_arn(execution_name(BUCKET, key, version))
