@@ -6,6 +6,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,6 +128,16 @@ def source_for(queue: Queue, function: FakeFunction, **options: Any) -> SqsEvent
         invoke=function,
         **options,
     )
+
+
+@contextmanager
+def running(source: SqsEventSource) -> Iterator[SqsEventSource]:
+    """`source` polling for the duration of the block, stopped whatever happens in it."""
+    source.start()
+    try:
+        yield source
+    finally:
+        source.stop()
 
 
 # -- the event ---------------------------------------------------------------------------------
@@ -394,11 +405,8 @@ def test_pollers_run_batches_concurrently_up_to_the_maximum_and_stop_cleanly(sqs
     source = source_for(queue, FakeFunction(respond), batch_size=1, max_concurrency=3)
 
     # When the pollers run until every message was handled, then stop
-    source.start()
-    try:
+    with running(source):
         assert all_seen.wait(timeout=60)
-    finally:
-        source.stop()
 
     # Then three batches ran at once, never more, each poller its own thread
     assert peak == 3
@@ -440,11 +448,8 @@ def test_a_failing_poll_does_not_kill_the_poller(sqs: Any) -> None:
     source = source_for(queue, FakeFunction(respond), max_concurrency=1, idle_wait_s=0.01)
 
     # When the poller runs
-    source.start()
-    try:
+    with running(source):
         assert handled.wait(timeout=60)
-    finally:
-        source.stop()
 
     # Then it polled again, and the message was handled on its second receive
     assert len(calls) == 2
@@ -469,16 +474,13 @@ def test_an_idle_poller_wakes_on_notify_not_on_its_idle_wait(queue: Queue) -> No
     handled = threading.Event()
     function = FakeFunction(signalling(handled))
     source = source_for(queue, function, max_concurrency=1, idle_wait_s=3600)
-    source.start()
-    try:
+    with running(source):
         # When a message is sent and the source is told so
         queue.send("message-0")
         source.notify()
 
         # Then the poller receives it at once
         assert handled.wait(timeout=60)
-    finally:
-        source.stop()
     assert function.bodies == [["message-0"]]
 
 
@@ -501,12 +503,9 @@ def test_a_notify_before_the_poller_idles_is_not_lost(queue: Queue) -> None:
     source = source_for(queue, function, max_concurrency=1, idle_wait_s=3600, has_messages=probe)
 
     # When the poller runs
-    source.start()
-    try:
+    with running(source):
         # Then it does not sleep through the idle wait: it looks again and receives
         assert handled.wait(timeout=60)
-    finally:
-        source.stop()
     assert function.bodies == [["message-0"]]
 
 
@@ -523,11 +522,8 @@ def test_a_probe_that_sees_no_message_saves_the_receive(queue: Queue) -> None:
     source = source_for(queue, function, max_concurrency=1, idle_wait_s=0.01, has_messages=probe)
 
     # When the poller has looked a few times
-    source.start()
-    try:
+    with running(source):
         assert looked.wait(timeout=60)
-    finally:
-        source.stop()
 
     # Then it never received: the message is still there and nothing was invoked
     assert source.stats.batches == 0 and function.events == []
