@@ -21,14 +21,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from docpipe.engine import BACKFILL_PREFIX, LocalEngine, Upload, backfill_name
 from docpipe.errors import UsageError
+from docpipe.results import parse_s3_url
 from docpipe.runner import InputFile, collect_results
 
-S3_SCHEME = "s3://"
 # How often the AWS variant asks for the map run's counts.
 AWS_POLL_SECONDS = 5.0
 # Map run item counts, as DescribeMapRun names them.
@@ -45,22 +45,7 @@ class BackfillRun:
     items: dict[str, int]
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "execution_arn": self.execution_arn,
-            "status": self.status,
-            "error": self.error,
-            "items": self.items,
-        }
-
-
-def parse_s3_url(url: str) -> tuple[str, str]:
-    """(bucket, prefix) of `s3://BUCKET/PREFIX`; UsageError for anything else."""
-    if not url.startswith(S3_SCHEME):
-        raise UsageError(f"not an s3:// URL: {url}")
-    bucket, _, prefix = url.removeprefix(S3_SCHEME).partition("/")
-    if not bucket:
-        raise UsageError(f"no bucket in {url}")
-    return bucket, prefix
+        return asdict(self)
 
 
 def map_run_items(sfn: Any, execution_arn: str) -> dict[str, int]:
@@ -117,7 +102,7 @@ def backfill_deployed(
     must be the stack's documents bucket) and follow its map run until it ends."""
     from docpipe.aws import BACKFILL_STATE_MACHINE, BUCKET
 
-    bucket, prefix = parse_s3_url(url)
+    bucket, prefix = parse_s3_url(url, prefix=True)
     if bucket != stack.output(BUCKET):
         raise UsageError(
             f"{bucket} is not the stack's documents bucket ({stack.output(BUCKET)}): the "

@@ -11,7 +11,7 @@ import os
 import sys
 import tempfile
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -220,6 +220,10 @@ def _print_human(results: Sequence[dict[str, Any]], out: TextIO) -> None:
         out.write("\n")
 
 
+# How `_run` processes the files in the engine: `docpipe run`'s uploads by default.
+Processing = Callable[..., list[dict[str, Any]]]
+
+
 def _run(
     files: list[InputFile],
     *,
@@ -229,9 +233,12 @@ def _run(
     quiet: bool = False,
     names_only: bool = False,
     extra_env: dict[str, str] | None = None,
+    process: Processing | None = None,
 ) -> list[dict[str, Any]]:
-    """Process `files`; task logs stay off stdout while a JSON answer is expected. A line
-    on stderr per finished document when stderr is a terminal (not with `quiet`)."""
+    """Process `files` (`process(engine, files, timeout=, on_result=)`, by default
+    `run_files`) and keep the run in the state directory; task logs stay off stdout while a
+    JSON answer is expected. A line on stderr per finished document when stderr is a
+    terminal (not with `quiet`)."""
     from docpipe.engine import LocalEngine
     from docpipe.runner import keep_state, run_files
     from docpipe.state import StateDirectory
@@ -244,12 +251,21 @@ def _run(
     ):
         shown = not quiet and (sys.stderr.isatty() or os.environ.get(PROGRESS_ENV) == "1")
         progress = Progress(len(files), names_only=names_only) if shown else None
-        results = run_files(engine, files, timeout=timeout, on_result=progress)
+        results = (process or run_files)(engine, files, timeout=timeout, on_result=progress)
         # What later commands (trace, results) read, in the state directory
         state = StateDirectory()
         keep_state(engine, state)
         state.save_run(results)
         return results
+
+
+def _exit_code(results: Sequence[dict[str, Any]]) -> int:
+    """`docpipe run`'s exit code for its results (also `backfill`'s, offline)."""
+    if any((r["error"] or {}).get("type") == "Interrupted" for r in results):
+        print("docpipe: interrupted; the documents not ended are marked", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    failed = any(r["status"] in ("FAILED", "TIMED_OUT") for r in results)
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 class Progress:
@@ -429,7 +445,7 @@ def _error_name(error: Any) -> str:
 
 def _backfill(args: argparse.Namespace) -> int:
     """`docpipe backfill`: offline over a folder, or on AWS over a prefix of the bucket."""
-    from docpipe.backfill import S3_SCHEME
+    from docpipe.results import S3_SCHEME
 
     stack_name = _deployed_stack(args)
     if stack_name is not None:
@@ -439,34 +455,33 @@ def _backfill(args: argparse.Namespace) -> int:
             "offline the bucket lasts one command: backfill a folder, or add --aws to "
             "backfill a prefix of the deployed stack's bucket"
         )
-    if args.concurrency is not None and args.concurrency < 1:
-        raise UsageError("--concurrency must be at least 1")
-    from docpipe.backfill import backfill_folder
-    from docpipe.engine import LocalEngine
-    from docpipe.runner import expand_paths, keep_state
-    from docpipe.state import StateDirectory
+    from docpipe.backfill import BackfillRun, backfill_folder
+    from docpipe.runner import expand_paths
 
     if not Path(args.target).is_dir():
         raise UsageError(f"not a folder: {args.target}")
-    files = expand_paths([args.target])
-    with (
-        _stdout_to_stderr(args.json),
-        LocalEngine(max_concurrent_documents=args.concurrency) as engine,
-    ):
-        shown = not args.quiet and (sys.stderr.isatty() or os.environ.get(PROGRESS_ENV) == "1")
-        progress = Progress(len(files)) if shown else None
-        run, results = backfill_folder(engine, files, timeout=args.timeout, on_result=progress)
-        state = StateDirectory()
-        keep_state(engine, state)
-        state.save_run(results)
+    runs: list[BackfillRun] = []
+
+    def backfill(engine: Any, files: list[InputFile], **waiting: Any) -> list[dict[str, Any]]:
+        run, results = backfill_folder(engine, files, **waiting)
+        runs.append(run)
+        return results
+
+    results = _run(
+        expand_paths([args.target]),
+        as_json=args.json,
+        concurrency=args.concurrency,
+        timeout=args.timeout,
+        quiet=args.quiet,
+        process=backfill,
+    )
+    (run,) = runs
     if args.json:
         _print_json({"backfill": run.as_json(), "documents": results})
     else:
         print(_backfill_line(run))
         _print_human(results, sys.stdout)
-    if run.status != "SUCCEEDED":
-        return EXIT_FAILED
-    return EXIT_FAILED if any(r["status"] in ("FAILED", "TIMED_OUT") for r in results) else EXIT_OK
+    return EXIT_FAILED if run.status != "SUCCEEDED" else _exit_code(results)
 
 
 def _backfill_line(run: Any) -> str:
@@ -792,11 +807,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # EngineError here is set-up the user can fix (e.g. no Converse endpoint offline).
         print(f"docpipe: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if any((r["error"] or {}).get("type") == "Interrupted" for r in results):
-        print("docpipe: interrupted; the documents not ended are marked", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    failed = any(r["status"] in ("FAILED", "TIMED_OUT") for r in results)
-    return EXIT_FAILED if failed else EXIT_OK
+    return _exit_code(results)
 
 
 if __name__ == "__main__":

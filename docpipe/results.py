@@ -84,11 +84,16 @@ def render(documents: list[dict[str, Any]]) -> str:
 # -- docpipe status s3://BUCKET/KEY ---------------------------------------------------------
 
 
-def parse_s3_url(url: str) -> tuple[str, str]:
-    """`s3://BUCKET/KEY` as (bucket, key); anything else is a usage error."""
-    bucket, _, key = url.removeprefix("s3://").partition("/")
-    if not url.startswith("s3://") or not bucket or not key:
-        raise UsageError(f"expected s3://BUCKET/KEY, got {url!r}")
+S3_SCHEME = "s3://"
+
+
+def parse_s3_url(url: str, *, prefix: bool = False) -> tuple[str, str]:
+    """`s3://BUCKET/KEY` as (bucket, key), or with `prefix` `s3://BUCKET/PREFIX` as (bucket,
+    prefix), where the prefix may be empty (the whole bucket); anything else is a usage
+    error."""
+    bucket, _, key = url.removeprefix(S3_SCHEME).partition("/")
+    if not url.startswith(S3_SCHEME) or not bucket or not (key or prefix):
+        raise UsageError(f"expected s3://BUCKET/{'PREFIX' if prefix else 'KEY'}, got {url!r}")
     return bucket, key
 
 

@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 
 from docpipe import samples
-from docpipe.backfill import backfill_deployed, backfill_folder, map_run_items, parse_s3_url
+from docpipe.backfill import backfill_deployed, backfill_folder, map_run_items
 from docpipe.cli import main
 from docpipe.engine import BACKFILL_PREFIX, BACKFILL_STATE_MACHINE_ARN, BUCKET, LocalEngine
 from docpipe.errors import UsageError
+from docpipe.results import parse_s3_url
 from docpipe.runner import expand_paths
 
 CAP = 2
@@ -140,11 +141,11 @@ def test_offline_a_bucket_url_is_refused_with_the_way_out(
 
 
 def test_s3_urls_name_a_bucket_and_a_prefix() -> None:
-    assert parse_s3_url("s3://docs/incoming/2025/") == ("docs", "incoming/2025/")
-    assert parse_s3_url("s3://docs") == ("docs", "")
+    assert parse_s3_url("s3://docs/incoming/2025/", prefix=True) == ("docs", "incoming/2025/")
+    assert parse_s3_url("s3://docs", prefix=True) == ("docs", "")
     for bad in ("docs/x", "s3:///x", "https://docs/x"):
         with pytest.raises(UsageError):
-            parse_s3_url(bad)
+            parse_s3_url(bad, prefix=True)
 
 
 @dataclass
