@@ -40,11 +40,9 @@ from tasks.shared.errors import DocpipeError
 from tasks.shared.models import DocumentRef, LabelSet
 from tasks.shared.providers import ModelProvider
 from tasks.shared.semaphore import Semaphore
-from tasks.shared.storage import ArtifactStore, batch_job_key
+from tasks.shared.storage import ArtifactStore, batch_job_key, batch_waiting_key
 from tasks.summarize_text.task import summarize_chunks
 
-# The work of a waiting document (its task token and what the model steps read).
-WAITING_PREFIX = "artifacts/batch/waiting/"
 # Bedrock's limits for one batch inference job.
 # At most this many requests per submit run, and so per job (Bedrock takes up to 50,000):
 # collecting a job stores its answers one by one, which must end inside the function's 15
@@ -96,10 +94,6 @@ class Lane:
     labels: LabelSet
     # The provider of a run: on the model id, answering through the given client.
     provider: Callable[[str, DeferringClient], ModelProvider]
-
-
-def waiting_key(document_id: str) -> str:
-    return f"{WAITING_PREFIX}{document_id}.json"
 
 
 def model_work(work: dict[str, Any], lane: Lane, provider: ModelProvider) -> dict[str, Any]:
@@ -154,7 +148,7 @@ def run(work: dict[str, Any], lane: Lane) -> str:
     try:
         output = model_work(work, lane, provider)
     except ModelCallDeferred:
-        lane.store.put_json(waiting_key(document_id), work)
+        lane.store.put_json(batch_waiting_key(document_id), work)
         for deferred in client.deferred.values():
             body = {
                 "record_id": deferred.record_id,
@@ -180,14 +174,14 @@ def resume(document_ids: Iterable[str], lane: Lane) -> dict[str, str]:
     by an earlier resume) is skipped."""
     outcomes: dict[str, str] = {}
     for document_id in dict.fromkeys(document_ids):
-        work = lane.store.get_json_if_exists(waiting_key(document_id))
+        work = lane.store.get_json_if_exists(batch_waiting_key(document_id))
         if work is None:
             outcomes[document_id] = "not waiting"
             continue
         outcome = run(work, lane)
         outcomes[document_id] = outcome
         if outcome != "waiting":
-            lane.store.delete(waiting_key(document_id))
+            lane.store.delete(batch_waiting_key(document_id))
     return outcomes
 
 

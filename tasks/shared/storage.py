@@ -58,6 +58,11 @@ def batch_response_key(record_id: str) -> str:
     return f"{ARTIFACTS_PREFIX}batch/responses/{record_id}.json"
 
 
+def batch_waiting_key(document_id: str) -> str:
+    """The work of a document waiting for the batch lane's answers."""
+    return f"{ARTIFACTS_PREFIX}batch/waiting/{document_id}.json"
+
+
 def batch_job_key(job_name: str, name: str) -> str:
     """A file of a batch inference job (its input records, its documents, its output)."""
     return f"{ARTIFACTS_PREFIX}batch/jobs/{job_name}/{name}"
