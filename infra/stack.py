@@ -330,11 +330,7 @@ class DocpipeStack(Stack):
             encryption_key=self.encryption_key,
             trigger_dead_letter_queue=self.trigger_dead_letter_queue,
             config=self.config,
-            model_arns=[
-                arn
-                for model_id in self.config.model_ids
-                for arn in bedrock_model_arns(self, model_id)
-            ],
+            model_arns=self._model_arns(),
         )
         self.backfill = DocumentBackfill(
             self,
@@ -590,11 +586,7 @@ class DocpipeStack(Stack):
             role.add_to_principal_policy(
                 iam.PolicyStatement(
                     actions=["bedrock:InvokeModel"],
-                    resources=[
-                        arn
-                        for model_id in self.config.model_ids
-                        for arn in bedrock_model_arns(self, model_id)
-                    ],
+                    resources=self._model_arns(),
                 )
             )
             for model_id in self.config.model_ids:
@@ -615,6 +607,12 @@ class DocpipeStack(Stack):
             textract=task.package in TEXTRACT_TASKS,
         )
         return function
+
+    def _model_arns(self) -> list[str]:
+        """The ARNs of every model the functions may call (`bedrock_model_arns`)."""
+        return [
+            arn for model_id in self.config.model_ids for arn in bedrock_model_arns(self, model_id)
+        ]
 
     def _grant_objects(self, role: iam.IRole, access: ObjectAccess) -> None:
         """Exactly `access` on the documents bucket's objects, and the key for them."""
