@@ -493,11 +493,19 @@ class LocalEngine:
         self.batch_resume_url, self.batch_resume_arn = self._queue(BATCH_RESUME_QUEUE)
         if self.batch_requests_url != _queue_url(BATCH_REQUESTS_QUEUE):
             raise EngineError(f"unexpected queue URL {self.batch_requests_url}")
-        # Stands in for a consumer subscribed to the completion topic.
+        # Stands in for a consumer subscribed to the completion topic. Raw delivery, as the
+        # smoke test's subscriber: the notification arrives as the message body with its
+        # attributes, without the envelope moto signs with a new RSA key per message
+        # (2-80 ms a publish, after the last task of every execution).
         self.notifications_url, notifications_arn = self._queue("docpipe-notifications")
         sns = self.client("sns")
         self.topic_arn = sns.create_topic(Name="docpipe-completion")["TopicArn"]
-        sns.subscribe(TopicArn=self.topic_arn, Protocol="sqs", Endpoint=notifications_arn)
+        sns.subscribe(
+            TopicArn=self.topic_arn,
+            Protocol="sqs",
+            Endpoint=notifications_arn,
+            Attributes={"RawMessageDelivery": "true"},
+        )
 
         substitutions = {
             task.placeholder: self._function_arn(task.package) for task in TASK_FUNCTIONS
@@ -972,18 +980,15 @@ class LocalEngine:
 
     def notifications(self) -> list[dict[str, Any]]:
         """Notifications published on the completion topic (consumed), messages parsed."""
-        out = []
-        for m in self._drain(self.notifications_url):
-            envelope = json.loads(m["Body"])
-            out.append(
-                {
-                    "message": json.loads(envelope["Message"]),
-                    "attributes": {
-                        k: v["Value"] for k, v in envelope.get("MessageAttributes", {}).items()
-                    },
-                }
-            )
-        return out
+        return [
+            {
+                "message": json.loads(m["Body"]),
+                "attributes": {
+                    k: v["StringValue"] for k, v in m.get("MessageAttributes", {}).items()
+                },
+            }
+            for m in self._drain(self.notifications_url)
+        ]
 
     def document_item(self, document_id: str) -> dict[str, Any] | None:
         """The document's DynamoDB item (raw attribute values), if any."""
