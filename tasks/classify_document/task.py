@@ -1,4 +1,4 @@
-"""Classify Document: pick a configured label from the summary and the document's start."""
+"""Classify Document: pick a configured label from the document's start and its summary."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def classify(
     *,
     prefix_chars: int,
 ) -> dict[str, Any]:
-    """Classify on the summary plus the document's opening, never the full text.
+    """Classify on the document's opening plus its summary, never the full text.
 
     `needs_review` is true when the document's language is one the model does not read
     (the local model reads English only): its confidence would not mean anything there.
@@ -45,7 +45,9 @@ def classify(
         and language is not None
         and language not in provider.languages
     )
-    result = provider.classify(f"{summary.text}\n\n{opening}", labels)
+    # The opening first: a document names its kind in its first lines (a heading such as
+    # "INVOICE" or "Curriculum Vitae"), and the local model reads them there.
+    result = provider.classify(f"{opening}\n\n{summary.text}", labels)
     if result.category not in labels.names:
         # A provider bug must not leak an unconfigured category into results.
         raise ValueError(f"provider returned unconfigured category {result.category!r}")

@@ -797,11 +797,11 @@ invidunt ut labore et dolore magna aliquyam erat, sed diam voluptua. At vero eos
 justo duo dolores et ea rebum. Stet clita kasd gubergren, no sea takimata sanctus est."""
 )
 
-# The samples USE multilingual v3 reads wrong with the shipped descriptions (written for
-# all-MiniLM-L6-v2, which got all 30): an abstract with few content words, a thermostat
-# installation guide, a how-to read as a CV, a fairy tale. Their label is not asserted; every
-# other sample's is (26 of 30).
-MISREAD_SAMPLES = {"academic_paper-2", "manual-1", "manual-3", "literature-3"}
+# The samples USE multilingual v3 reads wrong with the shipped descriptions and the kind
+# words of the text's first lines (all-MiniLM-L6-v2, the model before, got all 30): an
+# abstract with few content words, a short story of a letter arriving (read as a letter),
+# a fairy tale. Their label is not asserted; every other sample's is (27 of 30).
+MISREAD_SAMPLES = {"academic_paper-2", "literature-1", "literature-3"}
 SAMPLE_CASES = [
     pytest.param(text, None if f"{label}-{i + 1}" in MISREAD_SAMPLES else label,
                  id=f"{label}-{i + 1}")
@@ -891,17 +891,18 @@ def test_confidence_tells_clear_texts_from_mixed_ones(
 def test_fallback_threshold_is_how_far_the_best_label_must_stand_out(
     provider: LocalProvider, labels: LabelSet
 ) -> None:
-    # A short how-to: its best label ("manual") stands about 0.13 above the others.
+    # A short how-to: its best label ("manual") stands about 0.32 above the others (0.20 by
+    # the embedding, 0.12 for "user", a kind word of the manual definition, in a first line).
     how_to = SAMPLES["manual"][1]
 
     default = provider.classify(how_to, labels)
-    strict = provider.classify(how_to, dataclasses.replace(labels, fallback_threshold=0.2))
+    strict = provider.classify(how_to, dataclasses.replace(labels, fallback_threshold=0.4))
     lenient = provider.classify(how_to, dataclasses.replace(labels, fallback_threshold=0.0))
 
     assert (default.category, strict.category, lenient.category) == ("manual", "other", "manual")
     assert lenient.confidence > default.confidence
     assert (
-        provider.classify(INVOICE, dataclasses.replace(labels, fallback_threshold=0.2)).category
+        provider.classify(INVOICE, dataclasses.replace(labels, fallback_threshold=0.4)).category
         == "invoice"
     )
 
@@ -993,7 +994,7 @@ INJECTIONS = {
 # (document, its label, a label it does not fit that the injection asks for)
 VICTIMS = {
     "recipe": (OFF_TOPIC[0], "other", "invoice"),
-    "story": (SAMPLES["literature"][0], "literature", "invoice"),
+    "story": (SAMPLES["literature"][1], "literature", "invoice"),
     "resume": (SAMPLES["resume"][0], "resume", "contract"),
     "invoice": (INVOICE, "invoice", "literature"),
     "letter": (LETTER, "correspondence", "financial_report"),

@@ -121,7 +121,7 @@ def find_boilerplate_lines(texts: Iterable[str]) -> frozenset[str]:
     These are running headers and footers (title, chapter, "Page n"): they repeat on every
     page and would otherwise dominate any centrality ranking (see the offline-models notes).
     This is the blunt rule for text whose pages cannot be told apart (the classifier's
-    input: summary plus opening); summaries use `find_running_lines`, which looks at page
+    input: opening plus summary); summaries use `find_running_lines`, which looks at page
     edges only and so never cuts a repeated short line out of the middle of a sentence.
     """
     counts: Counter[str] = Counter()
