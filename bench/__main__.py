@@ -186,10 +186,17 @@ def _hostile(settings: Settings, _: Path | None, __: dict[str, Any]) -> dict[str
 
 
 def _eval(settings: Settings, _: Path | None, __: dict[str, Any]) -> dict[str, Any]:
-    reason = evaluation.unavailable()
+    reason = evaluation.unavailable("synthetic")
     if reason:
         return {"skipped": reason}
-    return evaluation.run(settings.eval_per_label)
+    return evaluation.run(settings.eval_per_label, "synthetic")
+
+
+def _eval_bbc(settings: Settings, _: Path | None, __: dict[str, Any]) -> dict[str, Any]:
+    reason = evaluation.unavailable("bbc")
+    if reason:
+        return {"skipped": reason}
+    return evaluation.run(settings.eval_per_label, "bbc")
 
 
 def _cold_start(settings: Settings, _: Path | None, __: dict[str, Any]) -> dict[str, Any]:
@@ -207,6 +214,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "burst": _burst,
     "hostile": _hostile,
     "eval": _eval,
+    "eval_bbc": _eval_bbc,
     "cold_start": _cold_start,
 }
 
