@@ -21,7 +21,10 @@ def load_labels(path: str | Path | None = None) -> LabelSet:
     """Read and validate a labels file (default: the bundled labels.json).
 
     Format: {"labels": [{"name", "description"}, ...], "fallback": "other",
-    "review_threshold": 0.x, "fallback_threshold": 0.x}. `review_threshold` is the
+    "review_threshold": 0.x, "fallback_threshold": 0.x}. A description is a definition
+    whose first sentence names the kinds of document the label covers before a colon
+    ("Invoice, bill or receipt: a request to a customer to pay ..."): the local model looks
+    for those words in a document's first lines. `review_threshold` is the
     confidence below which a result is flagged for review; `fallback_threshold` is how far
     (in cosine) the best label must stand above the average of the others for the local
     model to pick it over the fallback. Raises ConfigurationError naming the file and the

@@ -26,6 +26,7 @@ from tasks.shared.errors import ConfigurationError
 from tasks.shared.models import (
     Classification,
     KeyPoint,
+    Label,
     LabelSet,
     Passage,
     Summary,
@@ -118,18 +119,20 @@ OUT_OF_SCOPE_MARGIN = 0.1
 CLASSIFY_TEMPERATURE = 0.03
 # A document's first lines usually name its kind ("INVOICE", "Jane Smith - Curriculum
 # Vitae", "A play in one act", "Annual Report 2025") or, in news, its topic; a label's
-# definition names the kinds (or topics) it covers in its first sentence ("A resume or
-# curriculum vitae of a job candidate."). The embedding alone misses that: USE
-# multilingual v3 reads a CV full of universities and journals as an academic paper. So
-# each word of a label's first sentence (and of its name) that also stands in the lead
-# sentence of one of the text's first TITLE_LINES non-empty lines adds KIND_WORD_WEIGHT x
-# its weight to the label's cosine; a word's weight is log(1 + labels / labels using it),
-# so a word only one label uses counts most. Set on the tuning splits (bench/datasets;
-# never the test splits), with the document vector of _document_vector: accuracy 0.856 ->
-# 0.917 (synthetic) and 0.840 -> 0.880 (BBC); 0.04-0.06 did alike, 3 or 8 lines worse than
-# 5, whole lines instead of their lead sentences 0.917 and 0.910 but also named a "short
-# story" in a health tip. Words are compared after lower-casing and cutting a plural or an
-# -ing/-ed ending; only the definition's language is matched, so "Rechnung" earns nothing.
+# definition names the kinds (or topics) it covers before the colon of its first sentence
+# ("Resume or curriculum vitae: a summary of a person's career ..."; see kinds_named). The
+# embedding alone misses that: USE multilingual v3 reads a CV full of universities and
+# journals as an academic paper. So each of those words (and of the label's name) that
+# also stands in the lead sentence of one of the text's first TITLE_LINES non-empty lines
+# adds KIND_WORD_WEIGHT x its weight to the label's cosine; a word's weight is log(1 +
+# labels / labels using it), so a word only one label uses counts most. Set on the tuning
+# splits (bench/datasets; never the test splits), with the document vector of
+# _document_vector: accuracy 0.856 -> 0.909 (synthetic) and 0.840 -> 0.830 (BBC, whose
+# topics before the colons are few); 0.04-0.06 did alike, 3 or 8 lines worse than 5. The
+# whole first sentence instead found "court" (from "court judgment") in "Dear residents
+# of Maple Court"; whole lines instead of their lead sentences named a "short story" in a
+# health tip. Words are compared after lower-casing and cutting a plural or an -ing/-ed
+# ending; only the definition's language is matched, so "Rechnung" earns nothing.
 KIND_WORD_WEIGHT = 0.05
 TITLE_LINES = 5
 
@@ -456,12 +459,21 @@ def _kind_words_named(title: str, labels: LabelSet) -> npt.NDArray[np.float64]:
     )
 
 
+def kinds_named(label: Label) -> str:
+    """The kinds of document a label's definition names: its first sentence up to a colon
+    ("Invoice, bill or receipt: a request to a customer to pay ..." names "Invoice, bill or
+    receipt"), or the whole first sentence when it has none. Only these words are looked for
+    in the document's first lines: the gloss after the colon ("a text with legal force")
+    would find its ordinary words anywhere."""
+    return label.description.split(".")[0].split(":")[0]
+
+
 @functools.cache
 def _kind_words(labels: LabelSet) -> tuple[dict[str, float], ...]:
-    """Each label's kind words (its definition's first sentence and its name) with their
-    weights, log(1 + labels / labels using the word). Cached: label sets are immutable."""
+    """Each label's kind words (see kinds_named, and its name) with their weights,
+    log(1 + labels / labels using the word). Cached: label sets are immutable."""
     words = [
-        set(_kind_terms(f"{label.description.split('.')[0]} {label.name.replace('_', ' ')}"))
+        set(_kind_terms(f"{kinds_named(label)} {label.name.replace('_', ' ')}"))
         for label in labels.labels
     ]
     used_by = Counter(word for label_words in words for word in label_words)
