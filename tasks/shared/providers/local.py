@@ -41,6 +41,7 @@ from tasks.shared.providers.text import (
     paragraphs,
     passage_units,
     point_units,
+    regex_sentences,
     repeat_key,
     split_sentences,
     word_count,
@@ -442,11 +443,8 @@ def _title_lines(text: str, labels: LabelSet) -> str:
         if len(kept) == TITLE_LINES:
             break
         if line.strip() and not _addresses_the_model(line, label_names):
-            kept.append(_SENTENCE_END.split(line.strip(), maxsplit=1)[0])
+            kept.append(regex_sentences(line)[0])
     return "\n".join(kept)
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z])")
 
 
 def _kind_words_named(title: str, labels: LabelSet) -> npt.NDArray[np.float64]:
