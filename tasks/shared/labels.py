@@ -24,7 +24,9 @@ def load_labels(path: str | Path | None = None) -> LabelSet:
     "review_threshold": 0.x, "fallback_threshold": 0.x}. A description is a definition
     whose first sentence names the kinds of document the label covers before a colon
     ("Invoice, bill or receipt: a request to a customer to pay ..."): the local model looks
-    for those words in a document's first lines. `review_threshold` is the
+    for those words in a document's first headings, and compares the document with each
+    item the description lists (cut at stops, colons, commas, "and" and "or"). The
+    `review_threshold` is the
     confidence below which a result is flagged for review; `fallback_threshold` is how far
     (in cosine) the best label must stand above the average of the others for the local
     model to pick it over the fallback. Raises ConfigurationError naming the file and the
