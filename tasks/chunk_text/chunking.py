@@ -7,21 +7,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from tasks.shared.models import Page
+from tasks.shared.tokens import estimate_tokens
 
-# CJK and kana have no spaces: count each character as one token, as BPE vocabularies
-# roughly do. Other words cost one token per ~6 characters, punctuation one each.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_TOKEN_RE = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+|[^\w\s]")
 _PARAGRAPH_RE = re.compile(r"\n\s*\n")
 _SENTENCE_RE = re.compile(r"(?<=[.!?\u3002\uff01\uff1f])\s+")
-
-
-def estimate_tokens(text: str) -> int:
-    """Estimate the model tokens of `text` (deterministic, no tokenizer download needed)."""
-    total = 0
-    for match in _TOKEN_RE.finditer(text):
-        total += 1 + (match.end() - match.start() - 1) // 6
-    return total
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ from the hashed lock files, no Docker), and the lock files kept current."""
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -258,3 +259,25 @@ def test_a_function_carries_its_package_and_the_shared_code_only(tmp_path: Path)
         Path("shared/x.py"),
         Path("one/handler.py"),
     }
+
+
+def test_the_shared_code_imports_no_task() -> None:
+    # Every bundle carries the shared code but only its own task's package, so a shared
+    # module that imported a task would fail in every other function's bundle.
+    tasks_dir = Path(__file__).resolve().parents[2] / "tasks"
+    reaching = []
+    for path in sorted((tasks_dir / "shared").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            reaching += [
+                f"{path.relative_to(tasks_dir)}: {name}"
+                for name in names
+                if name.startswith("tasks.") and not name.startswith("tasks.shared")
+            ]
+    assert reaching == []

@@ -6,8 +6,9 @@ import itertools
 
 import pytest
 
-from tasks.chunk_text.chunking import chunk_pages, estimate_tokens
+from tasks.chunk_text.chunking import chunk_pages
 from tasks.shared.models import Page
+from tasks.shared.tokens import estimate_tokens
 
 
 def sentences(prefix: str, count: int) -> str:

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from tasks.chunk_text.chunking import chunk_pages, estimate_tokens
+from tasks.chunk_text.chunking import chunk_pages
 from tasks.shared.labels import load_labels
 from tasks.shared.models import Classification, KeyPoint, Label, LabelSet, Page, Passage, Summary
 from tasks.shared.providers import get_provider, local
@@ -28,6 +28,7 @@ from tasks.shared.providers.text import (
     split_sentences,
     word_count,
 )
+from tasks.shared.tokens import estimate_tokens
 
 HEADER = "Northwind Trading Company annual review, prepared for the board of directors."
 

@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
-from tasks.chunk_text.chunking import chunk_pages, estimate_tokens
+from tasks.chunk_text.chunking import chunk_pages
 from tasks.chunk_text.task import chunk_document
 from tasks.shared.errors import BudgetExceededError
 from tasks.shared.models import DocumentRef, Page, Summary, TokenUsage
 from tasks.shared.pricing import cost_of, price_table, prices_for
 from tasks.shared.providers.bedrock import response_usage, supports_prompt_cache
 from tasks.shared.storage import ArtifactStore, chunk_key, chunk_summary_key, text_key
+from tasks.shared.tokens import estimate_tokens
 from tasks.store_results.task import store_results
 from tasks.summarize_text.task import chunk_passages
 

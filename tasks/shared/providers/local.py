@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tasks.chunk_text.chunking import estimate_tokens
 from tasks.shared.errors import ConfigurationError
 from tasks.shared.models import (
     Classification,
@@ -47,6 +46,7 @@ from tasks.shared.providers.text import (
     split_sentences,
     word_count,
 )
+from tasks.shared.tokens import estimate_tokens
 
 MODEL_NAME = "universal-sentence-encoder-multilingual-3"
 PROVIDER_MODEL = f"local/{MODEL_NAME}"
