@@ -156,6 +156,15 @@ class SqsEventSource:
         if response.get("FunctionError"):
             # Lambda retries the whole batch: every message comes back after its timeout.
             self.stats.add(function_errors=1, handed_back=len(messages))
+            payload = response.get("Payload")
+            error = payload if isinstance(payload, dict) else {}
+            LOGGER.error(
+                "the function failed (%s: %s); its batch of %d comes back after the queue's "
+                "visibility timeout",
+                error.get("errorType", "?"),
+                error.get("errorMessage", payload),
+                len(messages),
+            )
             return len(messages)
         failed = self._failed_ids(response.get("Payload"), messages)
         done = [m for m in messages if m["MessageId"] not in failed]

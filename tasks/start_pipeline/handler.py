@@ -66,18 +66,32 @@ class _Batch:
             raise
         except IntakeFullError:
             self.full = True
-            delay = hand_back_delay(
-                int(record.attributes.approximate_receive_count),
-                settings.admission_retry_seconds,
-                settings.admission_max_delay_seconds,
-            )
-            self._hand_back(record, delay)
+            self._hand_back(record, self._delay(record))
             metrics.add_metric(name=ADMISSIONS_DEFERRED, unit=MetricUnit.Count, value=1)
+            raise
+        except Exception:
+            # Anything else (a throttled or failing DynamoDB or Step Functions call, a bug):
+            # the message comes back after the full house's delay, not after the visibility
+            # timeout (6 minutes, during which the upload would wait for nothing).
+            logger.exception("admission failed; the message comes back soon")
+            try:
+                self._hand_back(record, self._delay(record))
+            except Exception:  # noqa: BLE001 - SQS failing too: the visibility timeout it is
+                logger.exception("could not hand the message back")
             raise
         self._count(admitted.started)
         logger.info(
             "admitted",
             extra={"execution_name": admitted.execution_name, "started": admitted.started},
+        )
+
+    @staticmethod
+    def _delay(record: SQSRecord) -> int:
+        settings = get_settings()
+        return hand_back_delay(
+            int(record.attributes.approximate_receive_count),
+            settings.admission_retry_seconds,
+            settings.admission_max_delay_seconds,
         )
 
     @staticmethod

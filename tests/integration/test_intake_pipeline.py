@@ -11,7 +11,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
+import tasks.start_pipeline.handler as starter
 from docpipe import samples
 from docpipe.engine import BUCKET, LocalEngine, WaitTimeout
 from tasks.catalog import START_PIPELINE
@@ -389,4 +391,37 @@ def test_an_execution_started_by_hand_with_a_bare_s3_event_runs(engine: LocalEng
     # Then it runs to an answer instead of failing on the missing admission facts
     assert outcome.status == "SUCCEEDED", (outcome.error, outcome.cause)
     assert outcome.output is not None and outcome.output["status"] == "SKIPPED_DUPLICATE"
+    assert engine.semaphore().leases() == {}
+
+
+def test_a_failed_admission_comes_back_after_the_hand_back_delay_not_the_visibility_timeout(
+    engine: LocalEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a starter whose first admission fails as a throttled AWS call would, with the
+    # intake queue's visibility timeout as deployed (6 x the starter's timeout: 6 minutes)
+    real_admit = starter.admit
+    failures: list[str] = []
+
+    def throttled_once(body: str, **kwargs: Any) -> Any:
+        if not failures:
+            failures.append(body)
+            raise ClientError(
+                {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}},
+                "StartExecution",
+            )
+        return real_admit(body, **kwargs)
+
+    monkeypatch.setattr(starter, "admit", throttled_once)
+    visibility = engine.client("sqs").get_queue_attributes(
+        QueueUrl=engine.intake_url, AttributeNames=["VisibilityTimeout"]
+    )["Attributes"]["VisibilityTimeout"]
+    assert int(visibility) == 360
+    # When a document is uploaded
+    upload = engine.upload(LETTER, "letter.txt")
+    # Then the message was handed back with the full house's delay (offline at most 8 s)
+    # and the document runs once, long before the visibility timeout would have ended
+    outcome = engine.wait(upload.execution_arn, timeout=60)
+    assert len(failures) == 1
+    assert outcome.status == "SUCCEEDED"
+    assert len(executions(engine)) == 1
     assert engine.semaphore().leases() == {}
