@@ -1,7 +1,8 @@
 """What the benchmarks read from the state machine: its fan-out and an execution's transitions.
 
-The pipeline's inner fan-out is its Map state (one model call per chunk); its
-`MaxConcurrency` bounds how many chunks are summarized at once. State transitions are
+The pipeline's inner fan-out is its Map state (one model call per chunk); its concurrency
+(the setting DOCPIPE_MODEL_CALLS_PER_DOCUMENT, which Chunk Text hands to the Map's
+`MaxConcurrencyPath`) bounds how many chunks are summarized at once. State transitions are
 counted from an execution's history as Step Functions bills them: one per state entered,
 and one per retry of a task.
 """
@@ -14,11 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra.config import PIPELINE_ASL
+from tasks.shared.settings import Settings
 
 
 @dataclass(frozen=True)
 class FanOut:
-    """The Map state: its name, how many items run at once and the states of one item."""
+    """The Map state: its name, how many items run at once (under the settings of this
+    process's environment) and the states of one item."""
 
     name: str
     max_concurrency: int
@@ -33,7 +36,11 @@ def fan_out() -> FanOut:
         raise ValueError(f"expected one Map state in {PIPELINE_ASL.name}, found {len(maps)}")
     name, state = maps[0]
     processor = state.get("ItemProcessor") or state["Iterator"]
-    return FanOut(name, int(state.get("MaxConcurrency", 0)), frozenset(processor["States"]))
+    if "MaxConcurrencyPath" in state:  # Chunk Text hands over the setting's value
+        concurrency = Settings.from_env().model_calls_per_document
+    else:
+        concurrency = int(state.get("MaxConcurrency", 0))
+    return FanOut(name, concurrency, frozenset(processor["States"]))
 
 
 @dataclass(frozen=True)

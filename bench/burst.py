@@ -144,6 +144,7 @@ def converse_fake_process(latency: float, throttle: float, seed: int) -> Iterato
             str(throttle),
             "--seed",
             str(seed),
+            "--quiet",
         ],
         stdout=subprocess.PIPE,
         text=True,

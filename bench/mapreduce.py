@@ -4,15 +4,22 @@
 
 One document of exactly `--chunks` chunks (a paged text report, at the bedrock provider's
 default chunk size) goes through the offline pipeline with the bedrock provider against the
-Converse fake, which answers every call after `--latency` seconds. Measured from the
-execution's history: the map-reduce latency, from entering the Map state to leaving
-Classify Document. It is divided by
+Converse fake (in a process of its own, as Bedrock is not in the engine's), which answers
+every call after `--latency` seconds, twice: at the default
+model calls per document (DOCPIPE_MODEL_CALLS_PER_DOCUMENT, the Map's concurrency, 4), and
+with that setting at the chunk count, so the whole chunk level runs at once ("wide").
+Measured from each execution's history: the map-reduce latency, from entering the Map
+state to leaving Classify Document. It is divided by
 
 - the critical path: (1 call for the whole chunk level, all chunks in parallel + the
-  combine levels + 1 classify call) x latency, the target being <= 1.2;
-- the path the state machine allows: the chunk level takes ceil(chunks / MaxConcurrency)
-  rounds of calls instead of one (MaxConcurrency of the Map state in the ASL), which
-  separates what the ASL's quota guard costs from what the engine adds.
+  combine levels + 1 classify call) x latency, the target being <= 1.2 (the wide run
+  measures what the engine adds to it);
+- the path the setting allows: the chunk level takes ceil(chunks / calls per document)
+  rounds of calls instead of one, which separates what the quota guard costs from what
+  the engine adds.
+
+On AWS an inline Map runs at most 40 iterations at once (the stack refuses a larger
+modelCallsPerDocument), so there a 50-chunk document takes at least 2 rounds.
 
 Combine levels are counted from the calls: the longest chain of combine calls each starting
 after the previous one ended (one level when the chunk summaries fit one call).
@@ -21,15 +28,16 @@ after the previous one ended (one level when the chunk summaries fit one call).
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
-import threading
-import time
+import urllib.request
 from typing import Any
 from unittest import mock
 
 from bench.asl import fan_out
-from docpipe.converse_fake import ConverseFake, forced_tool
+from bench.burst import converse_fake_process
+from docpipe.converse_fake import ENDPOINT_ENV, forced_tool
 from docpipe.engine import LocalEngine
 from docpipe.samples import REPORT_SECTIONS
 from infra.config import DEFAULT_MODEL_ID
@@ -41,23 +49,10 @@ from tasks.shared.settings import Settings
 CLASSIFY_TOOL = "record_classification"
 
 
-class TimedFake(ConverseFake):
-    """The Converse fake, also noting when each call arrived and was answered."""
-
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.timeline: list[tuple[float, float, str]] = []  # start, end, kind
-        self._timeline_lock = threading.Lock()
-
-    def converse(self, model_id: str, body: Any, headers: dict[str, str]) -> dict[str, Any]:
-        """Answer as the fake does; note (start, end, kind) of the call."""
-        start = time.monotonic()
-        try:
-            return super().converse(model_id, body, headers)
-        finally:
-            end = time.monotonic()
-            with self._timeline_lock:
-                self.timeline.append((start, end, _kind(body)))
+def _fake_json(endpoint: str, name: str) -> Any:
+    """GET /_fake/<name> of the Converse fake."""
+    with urllib.request.urlopen(f"{endpoint}/_fake/{name}", timeout=30) as response:
+        return json.loads(response.read())
 
 
 def _kind(body: Any) -> str:
@@ -128,15 +123,27 @@ def document_of(chunks: int) -> tuple[bytes, int]:
 
 
 def run(chunks: int = 50, latency: float = 1.0) -> dict[str, Any]:
-    """Run the document and return the latency, both paths and their ratios."""
+    """Run the document at the default model calls per document, then with all its chunks
+    at once; return the first run's figures with the second's under "wide"."""
     data, pages = document_of(chunks)
+    figures = measure(data, pages, latency, fan_out().max_concurrency)
+    figures["wide"] = measure(data, pages, latency, chunks)
+    return figures
+
+
+def measure(data: bytes, pages: int, latency: float, calls: int) -> dict[str, Any]:
+    """Run `data` with `calls` model calls per document (DOCPIPE_MODEL_CALLS_PER_DOCUMENT,
+    the Map's concurrency) and return the latency, both paths and their ratios."""
     fan = fan_out()
-    fake = TimedFake(latency_s=latency)
+    settings = {
+        "DOCPIPE_MODEL_ID": DEFAULT_MODEL_ID,
+        "DOCPIPE_MODEL_CALLS_PER_DOCUMENT": str(calls),
+    }
     with (
-        fake,
+        converse_fake_process(latency, throttle=0.0, seed=1) as endpoint,
         LocalEngine(
             model_provider="bedrock",
-            extra_env={**fake.env(), "DOCPIPE_MODEL_ID": DEFAULT_MODEL_ID},
+            extra_env={ENDPOINT_ENV: endpoint, **settings},
             log_level="ERROR",
         ) as engine,
     ):
@@ -147,8 +154,12 @@ def run(chunks: int = 50, latency: float = 1.0) -> dict[str, Any]:
         history = engine.history(upload.execution_arn)
         result = engine.read_json(outcome.output["result_key"])
         described = engine.describe(upload.execution_arn)
-        max_in_flight = fake.stats().max_in_flight
-        timeline = list(fake.timeline)
+        max_in_flight = int(_fake_json(endpoint, "stats")["max_in_flight"])
+        timeline = [
+            (float(r["received"]), float(r["answered"]), _kind(r["body"]))
+            for r in _fake_json(endpoint, "requests")
+            if r["model_id"] is not None
+        ]
     entered = _first(history, "MapStateEntered", fan.name, "stateEnteredEventDetails")
     left = _first(history, "TaskStateExited", "Classify Document", "stateExitedEventDetails")
     latency_s = (left - entered).total_seconds()
@@ -156,7 +167,7 @@ def run(chunks: int = 50, latency: float = 1.0) -> dict[str, Any]:
     combine_levels = longest_chain([(s, e) for s, e, kind in timeline if kind == "combine"])
     classify_calls = kinds.count("classify")
     critical_calls = 1 + combine_levels + classify_calls
-    rounds = math.ceil(result["chunks"] / fan.max_concurrency)
+    rounds = math.ceil(result["chunks"] / calls)
     allowed_calls = rounds + combine_levels + classify_calls
     assert described is not None
     return {
@@ -168,7 +179,7 @@ def run(chunks: int = 50, latency: float = 1.0) -> dict[str, Any]:
         "combine_calls": kinds.count("combine"),
         "combine_levels": combine_levels,
         "classify_calls": classify_calls,
-        "max_concurrency": fan.max_concurrency,
+        "max_concurrency": calls,
         "max_calls_in_flight": max_in_flight,
         "map_reduce_s": latency_s,
         "critical_path_calls": critical_calls,
@@ -207,9 +218,13 @@ def main() -> None:
         figures = run(args.chunks, args.latency)
     except RuntimeError as error:
         raise SystemExit(str(error)) from None
-    width = max(len(k) for k in figures)
-    for name, value in figures.items():
-        print(f"{name:<{width}}  {round(value, 3) if isinstance(value, float) else value}")
+    wide = figures.pop("wide")
+    for title, run_figures in (("default calls per document", figures), ("all at once", wide)):
+        print(f"# {title}")
+        width = max(len(k) for k in run_figures)
+        for name, value in run_figures.items():
+            shown = round(value, 3) if isinstance(value, float) else value
+            print(f"{name:<{width}}  {shown}")
 
 
 if __name__ == "__main__":

@@ -186,6 +186,10 @@ class RecordedRequest:
     response: dict[str, Any] = field(default_factory=dict)
     error_type: str | None = None
     tool: str | None = None
+    # When the request was read and when its answer was ready (epoch seconds, comparable
+    # with an execution's history across processes).
+    received: float = 0.0
+    answered: float = 0.0
 
     @property
     def user_texts(self) -> list[str]:
@@ -1105,7 +1109,7 @@ class _Handler(BaseHTTPRequestHandler):
             body = raw.decode("utf-8", "replace")
         match = _CONVERSE_PATH.match(path)
         model_id = unquote(match.group("model")) if match else None
-        record = RecordedRequest(self.command, path, model_id, headers, body)
+        record = RecordedRequest(self.command, path, model_id, headers, body, received=time.time())
         if path.startswith("/_fake/"):
             status, payload = _control(fake, self.command, path, body)
             self._send(record, status, payload)
@@ -1134,6 +1138,7 @@ class _Handler(BaseHTTPRequestHandler):
     ) -> None:
         data = json.dumps(payload).encode()
         record.status, record.error_type = status, error_type
+        record.answered = time.time()
         record.response = payload if isinstance(payload, dict) else {"items": payload}
         # Recorded before answering: a client that has its answer finds its request here.
         self.server.fake._record(record)

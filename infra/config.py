@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from tasks.catalog import TASK_FUNCTIONS
 from tasks.shared.errors import ConfigurationError
 from tasks.shared.labels import DEFAULT_LABELS_FILE, load_labels
+from tasks.shared.settings import DEFAULT_MODEL_CALLS_PER_DOCUMENT
 
 if TYPE_CHECKING:  # importing constructs starts jsii's node process; config stays light
     from constructs import Node
@@ -47,18 +48,24 @@ DEFAULT_MAX_PAGES = 2000
 DEFAULT_MAX_CHARACTERS = 20_000_000
 DEFAULT_MAX_EXTRACT_SECONDS = 240
 # Concurrent executions reserved for (and capping) each model function. The Map runs at most
-# 4 Summarize Chunk calls per document, but every document's execution runs its own Map, so
-# without a cap N concurrent documents make up to 4N concurrent model calls. With the cap,
-# Bedrock sees at most 3 x modelConcurrency calls in flight (three model functions), about
-# modelConcurrency x 60 / (seconds per call) requests per minute per function: 8 calls of
-# ~5 s each are ~100 requests per minute, under the default on-demand quotas of the small
-# models. Calls over the cap are throttled by Lambda and retried by the state machine.
+# modelCallsPerDocument Summarize Chunk calls per document, but every document's execution
+# runs its own Map, so without a cap N concurrent documents make up to N times that many.
+# With the cap, Bedrock sees at most 3 x modelConcurrency calls in flight (three model
+# functions), about modelConcurrency x 60 / (seconds per call) requests per minute per
+# function: 8 calls of ~5 s each are ~100 requests per minute, under the default on-demand
+# quotas of the small models. Calls over the cap are throttled by Lambda and retried by the
+# state machine.
 DEFAULT_MODEL_CONCURRENCY = 8
 # Documents running at once (executions holding a lease in the semaphore); the starter
 # leaves the others waiting in the intake queue. Sized from the model's quota: each running
-# document makes up to 4 model calls at once (the Map's MaxConcurrency in the ASL), each
-# reserving its input + maxTokens of the tokens-per-minute quota; the README shows the sum.
+# document makes up to modelCallsPerDocument model calls at once, each reserving its input +
+# maxTokens of the tokens-per-minute quota; the README shows the sum.
 DEFAULT_MAX_CONCURRENT_DOCUMENTS = 8
+# Model calls one document makes at once: the Summarize Chunks Map's concurrency, which
+# Chunk Text hands to the Map (MaxConcurrencyPath). More makes a long document's summary
+# sooner at the same quota share per call; an inline Map runs at most 40 iterations at once.
+# The default is the tasks' own (DEFAULT_MODEL_CALLS_PER_DOCUMENT, tasks/shared/settings.py).
+INLINE_MAP_MAX_CONCURRENCY = 40
 # Lifecycle of the documents bucket: intermediate artifacts (artifacts/<document id>/: the
 # extracted text, chunks, partial summaries, OCR input) are what the console's document page
 # and a replay's trace read; results/ and the uploads themselves are kept. Old versions of
@@ -90,8 +97,8 @@ class DocpipeConfig:
 
     Context keys: incomingPrefix, modelId, budgetModelId, maxDocumentTokens, labelsFile,
     maxDocumentBytes, maxPages, maxCharacters, maxExtractSeconds, modelConcurrency,
-    maxConcurrentDocuments, artifactRetentionDays, noncurrentVersionDays, batchPrefix,
-    batchMinRecords, batchMaxWaitSeconds, alarmEmail. The
+    modelCallsPerDocument, maxConcurrentDocuments, artifactRetentionDays,
+    noncurrentVersionDays, batchPrefix, batchMinRecords, batchMaxWaitSeconds, alarmEmail. The
     review threshold lives in the labels file (`review_threshold`).
 
     `maxConcurrentDocuments` caps the executions running at once: the intake's starter
@@ -113,6 +120,7 @@ class DocpipeConfig:
     max_characters: int = DEFAULT_MAX_CHARACTERS
     max_extract_seconds: int = DEFAULT_MAX_EXTRACT_SECONDS
     model_concurrency: int = DEFAULT_MODEL_CONCURRENCY
+    model_calls_per_document: int = DEFAULT_MODEL_CALLS_PER_DOCUMENT
     max_concurrent_documents: int = DEFAULT_MAX_CONCURRENT_DOCUMENTS
     artifact_retention_days: int = DEFAULT_ARTIFACT_RETENTION_DAYS
     noncurrent_version_days: int = DEFAULT_NONCURRENT_VERSION_DAYS
@@ -164,6 +172,7 @@ class DocpipeConfig:
             ("maxCharacters", self.max_characters),
             ("maxExtractSeconds", self.max_extract_seconds),
             ("modelConcurrency", self.model_concurrency),
+            ("modelCallsPerDocument", self.model_calls_per_document),
             ("maxConcurrentDocuments", self.max_concurrent_documents),
             ("artifactRetentionDays", self.artifact_retention_days),
             ("noncurrentVersionDays", self.noncurrent_version_days),
@@ -172,6 +181,14 @@ class DocpipeConfig:
         ):
             if value <= 0:
                 raise ValueError(f"{name} must be positive: {value}")
+        if self.model_calls_per_document > INLINE_MAP_MAX_CONCURRENCY:
+            # Step Functions runs an inline Map's iterations at most 40 at once. (Above
+            # modelConcurrency the model function's reserved concurrency throttles the calls
+            # and the state machine retries them: allowed, but only worth it for a while.)
+            raise ValueError(
+                f"modelCallsPerDocument must be at most {INLINE_MAP_MAX_CONCURRENCY} (an inline "
+                f"Map's concurrency on AWS): {self.model_calls_per_document}"
+            )
         if self.max_extract_seconds >= _EXTRACT_TIMEOUT_SECONDS:
             # Past the function's timeout the Lambda is killed (States.Timeout) instead of
             # failing with ExtractionTimeoutError, and the rest of the task never runs.
@@ -216,6 +233,9 @@ class DocpipeConfig:
             max_characters=number("maxCharacters", DEFAULT_MAX_CHARACTERS),
             max_extract_seconds=number("maxExtractSeconds", DEFAULT_MAX_EXTRACT_SECONDS),
             model_concurrency=number("modelConcurrency", DEFAULT_MODEL_CONCURRENCY),
+            model_calls_per_document=number(
+                "modelCallsPerDocument", DEFAULT_MODEL_CALLS_PER_DOCUMENT
+            ),
             max_concurrent_documents=number(
                 "maxConcurrentDocuments", DEFAULT_MAX_CONCURRENT_DOCUMENTS
             ),

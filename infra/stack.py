@@ -538,6 +538,7 @@ class DocpipeStack(Stack):
             "DOCPIPE_MODEL_ID": config.model_id,
             "DOCPIPE_BUDGET_MODEL_ID": config.budget_model_id,
             "DOCPIPE_MAX_DOCUMENT_TOKENS": str(config.max_document_tokens),
+            "DOCPIPE_MODEL_CALLS_PER_DOCUMENT": str(config.model_calls_per_document),
             "DOCPIPE_MAX_DOCUMENT_BYTES": str(config.max_document_bytes),
             "DOCPIPE_MAX_PAGES": str(config.max_pages),
             "DOCPIPE_MAX_CHARACTERS": str(config.max_characters),

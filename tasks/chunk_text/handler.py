@@ -28,6 +28,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         overlap_tokens=settings.chunk_overlap_tokens,
         max_document_tokens=settings.max_document_tokens,
         budget_model_id=settings.budget_model_id,
+        concurrent_calls=settings.model_calls_per_document,
     )
     metrics.add_metric(name="Chunks", unit=MetricUnit.Count, value=result["count"])
     logger.info(

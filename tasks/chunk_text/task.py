@@ -4,7 +4,9 @@ This is also where the token budget is enforced: the document's tokens are known
 before any model call. Above `DOCPIPE_MAX_DOCUMENT_TOKENS` the document goes to the cheaper
 `DOCPIPE_BUDGET_MODEL_ID` when one is configured, and fails with BudgetExceededError
 otherwise. The state carries chunk indices only (keys follow from the document id), so even
-the largest allowed document stays far below Step Functions' 256 KiB payload limit.
+the largest allowed document stays far below Step Functions' 256 KiB payload limit. The
+Map's concurrency comes from here too (`DOCPIPE_MODEL_CALLS_PER_DOCUMENT`), so it is a
+setting of the deployment, sized from the model's quota, not a number in the ASL.
 """
 
 from __future__ import annotations
@@ -31,8 +33,10 @@ def chunk_document(
     overlap_tokens: int,
     max_document_tokens: int,
     budget_model_id: str = "",
+    concurrent_calls: int = 4,
 ) -> dict[str, Any]:
-    """Write each chunk to S3 and return their count and indices (never the text).
+    """Write each chunk to S3 and return their count and indices (never the text), and
+    `concurrent_calls`, how many chunks the Map summarizes at once (its MaxConcurrencyPath).
 
     Raises:
         EmptyDocumentError: nothing to chunk.
@@ -77,4 +81,5 @@ def chunk_document(
         "document_tokens": document_tokens,
         "items": [chunk.index for chunk in chunks],
         "model_id": model_id,
+        "concurrent_calls": concurrent_calls,
     }

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from tasks.shared.models import DocumentRef, Summary
 from tasks.shared.providers import ModelProvider
 from tasks.shared.storage import ArtifactStore, chunk_summary_key, summary_key
+
+# Partial summaries read at once: one S3 GET takes tens of milliseconds, so a document of a
+# hundred chunks would wait seconds for them one by one. Below boto3's connection pool (10).
+READERS = 8
 
 
 def combine_partial_summaries(
@@ -23,10 +28,9 @@ def combine_partial_summaries(
     usage is the sum over the chunk calls and the combine calls, so the document summary
     carries the whole cost.
     """
-    partials = [
-        Summary.from_dict(store.get_json(chunk_summary_key(document.id, index)))
-        for index in range(count)
-    ]
+    keys = [chunk_summary_key(document.id, index) for index in range(count)]
+    with ThreadPoolExecutor(max_workers=max(1, min(READERS, count))) as pool:
+        partials = [Summary.from_dict(stored) for stored in pool.map(store.get_json, keys)]
     combined = provider.combine(partials, max_chars=max_chars)
     for partial in partials:
         combined.usage.add(partial.usage)

@@ -7,28 +7,33 @@ first; cached because Lambda reuses warm processes and the offline engine runs m
 from __future__ import annotations
 
 import threading
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
-
-import boto3
 
 from tasks.shared.errors import ConfigurationError
 from tasks.shared.labels import load_labels
 from tasks.shared.models import LabelSet
 from tasks.shared.providers import ModelProvider, get_provider
+from tasks.shared.sessions import new_client
+from tasks.shared.sessions import reset as reset_session
 from tasks.shared.settings import get_settings
 from tasks.shared.storage import ArtifactStore
 
-# boto3's default session is not thread-safe while creating clients; the offline engine
-# runs Map iterations on threads.
+# Map iterations run on threads offline: the first client of a service is made once, under
+# this lock, however many tasks ask for it at the same time.
 _lock = threading.Lock()
+_clients: dict[str, Any] = {}
 
 
-@cache
 def client(service: str) -> Any:
     """A boto3 client for `service`, created once per process."""
-    with _lock:
-        return boto3.session.Session().client(service)
+    made = _clients.get(service)
+    if made is None:
+        with _lock:
+            made = _clients.get(service)
+            if made is None:
+                made = _clients[service] = new_client(service)
+    return made
 
 
 def artifact_store() -> ArtifactStore:
@@ -45,7 +50,11 @@ def model_provider(model_id: str = "") -> ModelProvider:
     the configured model (`DOCPIPE_MODEL_ID`); Chunk Text names the budget model instead
     for a document above the token cap."""
     settings = get_settings()
-    return get_provider(settings.model_provider, model_id=model_id or settings.model_id)
+    return get_provider(
+        settings.model_provider,
+        model_id=model_id or settings.model_id,
+        parallel_calls=settings.model_calls_per_document,
+    )
 
 
 @lru_cache(maxsize=1)
@@ -56,7 +65,9 @@ def labels() -> LabelSet:
 
 def reset() -> None:
     """Forget cached clients, settings and providers (the offline engine calls this on start)."""
-    client.cache_clear()
+    with _lock:
+        _clients.clear()
+    reset_session()
     model_provider.cache_clear()
     labels.cache_clear()
     get_settings.cache_clear()

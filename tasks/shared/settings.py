@@ -32,6 +32,11 @@ def _positive(name: str, default: int) -> int:
 # model embeds sentences, so smaller chunks only buy Map parallelism.
 DEFAULT_CHUNK_TOKENS = {"bedrock": 8000, "local": 1500}
 
+# Model calls one document makes at once (its chunks summarized in parallel). Sized from the
+# model's quota together with the cap on documents running at once (README, "Sizing the
+# cap"); an inline Map runs at most 40 iterations at once on AWS.
+DEFAULT_MODEL_CALLS_PER_DOCUMENT = 4
+
 OCR_TEXTRACT = "textract"
 OCR_OFF = "off"
 OCR_MODES = (OCR_TEXTRACT, OCR_OFF)
@@ -66,6 +71,9 @@ class Settings:
     max_cells: int
     max_document_tokens: int
     budget_model_id: str
+    # Model calls one document makes at once: the Summarize Chunks Map's concurrency (Chunk
+    # Text hands it to the Map) and the combine step's groups.
+    model_calls_per_document: int
     ocr: str
     ocr_unavailable_reason: str
     # The intake (start_pipeline, execution_ended, reconcile_leases).
@@ -108,6 +116,9 @@ class Settings:
             max_cells=_positive("DOCPIPE_MAX_CELLS", 5_000_000),
             max_document_tokens=_int("DOCPIPE_MAX_DOCUMENT_TOKENS", 1_500_000),
             budget_model_id=os.environ.get("DOCPIPE_BUDGET_MODEL_ID", ""),
+            model_calls_per_document=_positive(
+                "DOCPIPE_MODEL_CALLS_PER_DOCUMENT", DEFAULT_MODEL_CALLS_PER_DOCUMENT
+            ),
             ocr=_choice("DOCPIPE_OCR", "textract", OCR_MODES),
             ocr_unavailable_reason=os.environ.get(
                 "DOCPIPE_OCR_UNAVAILABLE_REASON", "OCR is switched off (DOCPIPE_OCR=off)."

@@ -33,6 +33,7 @@ CONTEXT_KEYS = {
     "maxCharacters": "max_characters",
     "maxExtractSeconds": "max_extract_seconds",
     "modelConcurrency": "model_concurrency",
+    "modelCallsPerDocument": "model_calls_per_document",
     "maxConcurrentDocuments": "max_concurrent_documents",
     "artifactRetentionDays": "artifact_retention_days",
     "noncurrentVersionDays": "noncurrent_version_days",
@@ -74,8 +75,10 @@ def test_limit_defaults_are_the_tasks_own(monkeypatch: pytest.MonkeyPatch) -> No
     assert defaults.labels_path == DEFAULT_LABELS_FILE
     for name in ("MAX_CONCURRENT_DOCUMENTS", "PROCESSING_TIMEOUT_SECONDS"):
         monkeypatch.delenv(f"DOCPIPE_{name}", raising=False)
+    monkeypatch.delenv("DOCPIPE_MODEL_CALLS_PER_DOCUMENT", raising=False)
     settings = Settings.from_env()
     assert defaults.max_concurrent_documents == settings.max_concurrent_documents
+    assert defaults.model_calls_per_document == settings.model_calls_per_document
     # The starter's default time limit of a lease is the state machine's own.
     assert pipeline_timeout_seconds() == settings.processing_timeout_seconds
     assert DEFAULT_LABELS_PATH == "tasks/shared/labels.json"
@@ -108,6 +111,8 @@ def test_context_values_from_the_command_line_are_strings() -> None:
         ({"maxPages": True}, "maxPages must be an integer"),
         ({"maxPages": 0}, "maxPages must be positive"),
         ({"modelConcurrency": -1}, "modelConcurrency must be positive"),
+        ({"modelCallsPerDocument": 0}, "modelCallsPerDocument must be positive"),
+        ({"modelCallsPerDocument": 41}, "modelCallsPerDocument must be at most 40"),
         ({"maxConcurrentDocuments": 0}, "maxConcurrentDocuments must be positive"),
         ({"maxConcurrentDocuments": "eight"}, "maxConcurrentDocuments must be an integer"),
         ({"maxCharacters": 0}, "maxCharacters must be positive"),

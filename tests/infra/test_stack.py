@@ -1003,6 +1003,7 @@ def configured(synth: Callable[..., DocpipeStack]) -> Json:
             "maxCharacters": 100000,
             "maxExtractSeconds": 60,
             "modelConcurrency": "3",
+            "modelCallsPerDocument": "2",
         }
     )
     resources: Json = Template.from_stack(stack).to_json()["Resources"]
@@ -1059,6 +1060,7 @@ def test_context_sets_the_limits_and_the_model_concurrency(configured: Json) -> 
         assert variables["DOCPIPE_MAX_PAGES"] == "50"
         assert variables["DOCPIPE_MAX_CHARACTERS"] == "100000"
         assert variables["DOCPIPE_MAX_EXTRACT_SECONDS"] == "60"
+        assert variables["DOCPIPE_MODEL_CALLS_PER_DOCUMENT"] == "2"
         reserved = properties.get("ReservedConcurrentExecutions")
         assert reserved == (3 if task.package in MODEL_TASKS else None)
 

@@ -344,6 +344,27 @@ def test_long_document_runs_the_map_and_combine_with_concurrent_calls(
     assert result["usage"]["calls"] == len(fake.converse_calls())
 
 
+@pytest.mark.parametrize("calls", [1, 3])
+def test_the_map_makes_as_many_calls_at_once_as_the_setting_allows(calls: int) -> None:
+    # Given a model taking 0.4 s per call and a document of more chunks than `calls`
+    with ConverseFake(model_ids=[MODEL], latency_s=0.4) as slow:
+        env = {
+            **slow.env(),
+            "DOCPIPE_MODEL_ID": MODEL,
+            "DOCPIPE_CHUNK_TOKENS": "400",
+            "DOCPIPE_MODEL_CALLS_PER_DOCUMENT": str(calls),
+        }
+        with LocalEngine(model_provider="bedrock", time_scale=0.001, extra_env=env) as engine:
+            outcome = run(engine, samples.report_pdf(), "report.pdf")
+            assert outcome.status == "SUCCEEDED", outcome.cause
+            result = engine.read_json(outcome.output["result_key"])  # type: ignore[index]
+        # Then the Map summarized every chunk, never more than `calls` at once, and reached
+        # that many (each call lasts long enough for the next ones to start)
+        assert result["chunks"] > calls
+        assert len(slow.converse_calls(SUMMARY_TOOL)) == result["chunks"] + 1
+        assert slow.stats().max_in_flight == calls
+
+
 def test_cli_run_json_with_the_bedrock_provider(
     fake: ConverseFake,
     tmp_path: Path,

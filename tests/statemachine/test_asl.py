@@ -204,9 +204,15 @@ def test_every_path_releases_the_lease_before_it_ends(asl: dict[str, Any]) -> No
     assert [c["Next"] for c in release["Catch"]] == ["Finish"]
 
 
-def test_map_concurrency_is_bounded(asl: dict[str, Any]) -> None:
+def test_map_concurrency_is_the_setting_chunk_text_hands_over(asl: dict[str, Any]) -> None:
+    # Never unbounded (0): the Map runs the deployment's modelCallsPerDocument, which Chunk
+    # Text reads from its environment and returns beside the chunks.
     maps = [s for _, s, _ in walk(asl["States"]) if s["Type"] == "Map"]
-    assert maps and all(0 < m["MaxConcurrency"] <= 10 for m in maps)
+    assert maps and all("MaxConcurrency" not in m for m in maps)
+    assert {m["MaxConcurrencyPath"] for m in maps} == {"$.chunks.concurrent_calls"}
+    chunk = asl["States"]["Chunk Text"]
+    assert chunk["ResultPath"] == "$.chunks"
+    assert chunk["ResultSelector"]["concurrent_calls.$"] == "$.Payload.concurrent_calls"
 
 
 def test_asl_stays_on_jsonpath_without_variables(asl: dict[str, Any]) -> None:

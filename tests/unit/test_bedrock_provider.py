@@ -490,13 +490,15 @@ def test_combine_sends_partial_points_with_their_pages(
 
 
 def test_large_combine_runs_in_groups_and_sums_usage(
-    stub: Recorder, provider: BedrockProvider, monkeypatch: pytest.MonkeyPatch
+    stub: Recorder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given partial points totalling about 3x the combine input limit,
     monkeypatch.setattr(bedrock, "MAX_COMBINE_INPUT_CHARS", 200)
-    # One group at a time: the stub hands out its answers in order, so groups running in
-    # parallel could take each other's answer (a citation outside the group: seen once).
-    monkeypatch.setattr(bedrock, "COMBINE_WORKERS", 1)
+    # One group at a time (one call per document at once): the stub hands out its answers in
+    # order, so groups running in parallel could take each other's answer (seen once).
+    provider = get_provider("bedrock", model_id=MODEL, parallel_calls=1)
+    assert isinstance(provider, BedrockProvider) and provider.parallel_calls == 1
+    provider._client = stub.client
     partials = [Summary("", [KeyPoint(f"Point {i} " + "y" * 40, i, i)]) for i in range(1, 13)]
     for first, last in ((1, 4), (5, 8), (9, 12)):
         stub.answer(

@@ -33,8 +33,11 @@ class ModelProvider(Protocol):
         ...
 
 
-def get_provider(name: str, *, model_id: str = "") -> ModelProvider:
-    """Return the provider called `name`; imports lazily so Lambda bundles need only theirs."""
+def get_provider(
+    name: str, *, model_id: str = "", parallel_calls: int | None = None
+) -> ModelProvider:
+    """Return the provider called `name`; imports lazily so Lambda bundles need only theirs.
+    `parallel_calls` bounds the calls the bedrock provider makes at once for one document."""
     if name == "local":
         from tasks.shared.providers.local import LocalProvider
 
@@ -42,5 +45,5 @@ def get_provider(name: str, *, model_id: str = "") -> ModelProvider:
     if name == "bedrock":
         from tasks.shared.providers.bedrock import BedrockProvider
 
-        return BedrockProvider(model_id=model_id)
+        return BedrockProvider(model_id=model_id, parallel_calls=parallel_calls)
     raise ConfigurationError(f"unknown model provider {name!r}: use 'local' or 'bedrock'")

@@ -18,7 +18,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
@@ -50,6 +49,7 @@ from tasks.shared.models import (
 )
 from tasks.shared.observability import count_model_throttle
 from tasks.shared.providers.text import fit_points, join_points
+from tasks.shared.sessions import new_client
 
 SUMMARY_TOOL = "record_summary"
 CLASSIFICATION_TOOL = "record_classification"
@@ -64,8 +64,9 @@ LENGTH_REPAIR_RATIO = 1.25
 CONNECT_TIMEOUT_SECONDS = 10
 READ_TIMEOUT_SECONDS = 120
 
-# Partial summaries of one combine level are merged by this many calls at once; the
-# Map's MaxConcurrency is the same, so one document never runs more calls than that.
+# Partial summaries of one combine level are merged by this many calls at once unless the
+# provider is given its own number (the deployment's model calls per document, which the
+# Map runs at once too), so one document never runs more calls than the Map does.
 COMBINE_WORKERS = 4
 
 # Base models whose Converse API takes a cachePoint (Bedrock prompt caching). The fixed
@@ -156,9 +157,9 @@ def make_client() -> ConverseClient:
         connect_timeout=CONNECT_TIMEOUT_SECONDS,
         read_timeout=READ_TIMEOUT_SECONDS,
     )
-    # A session of its own: boto3's default session is not thread-safe while creating
-    # clients, and the offline engine runs Map iterations on threads.
-    client: ConverseClient = boto3.session.Session().client("bedrock-runtime", config=config)
+    # From the process's session (made under its lock: Map iterations run on threads
+    # offline), which has read botocore's data already when another client was made.
+    client: ConverseClient = new_client("bedrock-runtime", config=config)
     return client
 
 
@@ -168,10 +169,18 @@ class BedrockProvider:
     name = "bedrock"
     languages: frozenset[str] | None = None  # the supported models are multilingual
 
-    def __init__(self, model_id: str, client: ConverseClient | None = None) -> None:
+    def __init__(
+        self,
+        model_id: str,
+        client: ConverseClient | None = None,
+        *,
+        parallel_calls: int | None = None,
+    ) -> None:
         if not model_id:
             raise ConfigurationError("the bedrock provider needs a model id (DOCPIPE_MODEL_ID)")
         self.model_id = model_id
+        # Calls one combine level makes at once (COMBINE_WORKERS when not given).
+        self.parallel_calls = parallel_calls
         self._client = client
         self._client_lock = threading.Lock()
 
@@ -195,7 +204,7 @@ class BedrockProvider:
         while _chars(passages) > MAX_COMBINE_INPUT_CHARS:
             merged: list[Passage] = []
             groups = _groups(passages, MAX_COMBINE_INPUT_CHARS)
-            with ThreadPoolExecutor(max_workers=COMBINE_WORKERS) as pool:
+            with ThreadPoolExecutor(max_workers=self.parallel_calls or COMBINE_WORKERS) as pool:
                 partials = list(
                     pool.map(
                         lambda group: self._summary_call(
