@@ -490,6 +490,7 @@ def common_environment(resources: Json, template: Template) -> Json:
         "DOCPIPE_MODEL_ID": DEFAULT_MODEL_ID,
         "DOCPIPE_BUDGET_MODEL_ID": "",
         "DOCPIPE_MAX_DOCUMENT_TOKENS": "1500000",
+        "DOCPIPE_MODEL_CALLS_PER_DOCUMENT": "4",
         "DOCPIPE_MAX_DOCUMENT_BYTES": str(50 * 1024 * 1024),
         "DOCPIPE_MAX_PAGES": "2000",
         "DOCPIPE_MAX_CHARACTERS": "20000000",
