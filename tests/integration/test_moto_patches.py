@@ -5,16 +5,22 @@ A moto upgrade that moves or fixes one of them fails here first, loudly.
 
 from __future__ import annotations
 
+import collections
+import copy
 import inspect
 import json
+import threading
+import time
 import types
 from typing import Any
 
 import moto
 import pytest
 from botocore.exceptions import ClientError
+from moto import mock_aws
 from moto.events import models as events_models
 from moto.s3 import notifications
+from moto.sqs import models as sqs_models
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_eval_s3 import (  # noqa: E501
     ResourceEvalS3,
@@ -309,3 +315,176 @@ def test_a_definition_is_parsed_once_and_a_bad_one_is_still_refused(
         bad = json.dumps({"StartAt": "P", "States": {"P": {"Type": "Nonsense"}}})
         with pytest.raises(ClientError, match="ASLParserException"):
             sfn.create_state_machine(name="bad", definition=bad, roleArn=role)
+
+
+def test_stock_interpreter_copies_state_data_with_deepcopy() -> None:
+    from moto.stepfunctions.parser.asl.eval.states import States
+
+    for module in moto_patches.STATE_DATA_COPIERS:
+        assert module.copy is copy and "copy.deepcopy(" in inspect.getsource(module)
+    assert "copy.deepcopy(result)" in inspect.getsource(States._extract)
+
+
+def test_json_copy_copies_as_deepcopy_does() -> None:
+    import datetime
+
+    stamp = datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC)
+    data: dict[str, Any] = {
+        "a": [1, 2.5, "x", None, True, {"b": []}],
+        "t": (1, [2]),
+        "d": stamp,
+        "o": collections.OrderedDict(k=[1]),
+    }
+    copied = moto_patches.json_copy(data)
+    assert copied == copy.deepcopy(data) == data
+    assert copied is not data and copied["a"] is not data["a"]
+    assert copied["a"][5] is not data["a"][5] and copied["a"][5]["b"] is not data["a"][5]["b"]
+    assert copied["t"][1] is not data["t"][1]  # other values: copy.deepcopy
+    assert copied["o"]["k"] is not data["o"]["k"] and type(copied["o"]) is collections.OrderedDict
+    with moto_patches.patched(lambda f, p: {}, lambda a, n, i: None, TesseractTextDetection()):
+        for module in moto_patches.STATE_DATA_COPIERS:
+            assert module.copy.deepcopy is moto_patches.json_copy
+
+
+def test_stock_interpreter_runs_every_state_in_a_thread_of_its_own() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
+
+    source = inspect.getsource(ExecutionState._evaluate_with_timeout)
+    assert "Thread(target=_exec_and_notify" in source
+    assert "terminated_event.wait(timeout_seconds)" in source
+
+
+def test_a_state_without_timeout_runs_in_its_callers_thread() -> None:
+    # Given a Lambda task without TimeoutSeconds and one with it
+    threads: dict[str, str] = {}
+
+    def invoke(function: str, payload: bytes) -> dict[str, Any]:
+        threads[json.loads(payload)["task"]] = threading.current_thread().name
+        return {"StatusCode": 200, "Payload": {"ok": True}}
+
+    definition = {
+        "StartAt": "Plain",
+        "States": {
+            "Plain": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": "f", "Payload": {"task": "plain"}},
+                "ResultSelector": {"ok.$": "$.Payload.ok"},
+                "ResultPath": "$.plain",
+                "Next": "Timed",
+            },
+            "Timed": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": "f", "Payload": {"task": "timed"}},
+                "TimeoutSeconds": 60,
+                "ResultSelector": {"ok.$": "$.Payload.ok"},
+                "ResultPath": "$.timed",
+                "End": True,
+            },
+        },
+    }
+    with (
+        mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
+        moto_patches.patched(invoke, lambda a, n, i: None, TesseractTextDetection()),
+    ):
+        import boto3
+
+        sfn = boto3.client("stepfunctions", region_name="us-east-1")
+        machine = sfn.create_state_machine(
+            name="threads",
+            definition=json.dumps(definition),
+            roleArn="arn:aws:iam::123456789012:role/x",
+        )["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, input="{}")["executionArn"]
+        deadline = time.monotonic() + 30
+        while (described := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    # Then both ran and answered as before; only the one with a timeout had its own thread
+    assert described["status"] == "SUCCEEDED", described
+    assert json.loads(described["output"]) == {"plain": {"ok": True}, "timed": {"ok": True}}
+    assert "_exec_and_notify" in threads["timed"]
+    assert "_exec_and_notify" not in threads["plain"]
+
+
+def test_stock_sqs_send_counts_the_queue_for_an_attribute() -> None:
+    from moto.sqs.models import SQSBackend
+
+    source = inspect.getsource(SQSBackend.send_message)
+    assert 'queue.attributes.get("ContentBasedDeduplication") == "true"' in source
+    # ... which lists (counts) every message of the queue
+    assert "ApproximateNumberOfMessages" in sqs_models.Queue.BASE_ATTRIBUTES
+    assert "self.BASE_ATTRIBUTES" in inspect.getsource(sqs_models.Queue.__dict__["attributes"].fget)
+
+
+def test_a_send_reads_no_queue_attributes_and_fifo_deduplication_still_works(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import boto3
+
+    with (
+        mock_aws(),
+        moto_patches.patched(lambda f, p: {}, lambda a, n, i: None, TesseractTextDetection()),
+    ):
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        plain = sqs.create_queue(QueueName="plain")["QueueUrl"]
+        fifo = sqs.create_queue(
+            QueueName="q.fifo",
+            Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"},
+        )["QueueUrl"]
+        for _ in range(2):
+            sqs.send_message(QueueUrl=fifo, MessageBody="same", MessageGroupId="g")
+        received = sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=10)["Messages"]
+        assert [m["Body"] for m in received] == ["same"]  # deduplicated by content
+
+        def counted(self: Any) -> Any:
+            raise AssertionError("Queue.attributes read by a send")
+
+        monkeypatch.setattr(sqs_models.Queue, "attributes", property(counted))
+        sqs.send_message(QueueUrl=plain, MessageBody="one", DelaySeconds=0)
+        sqs.send_message_batch(QueueUrl=plain, Entries=[{"Id": "1", "MessageBody": "two"}])
+        monkeypatch.undo()
+        bodies = sqs.receive_message(QueueUrl=plain, MaxNumberOfMessages=10)["Messages"]
+        assert sorted(m["Body"] for m in bodies) == ["one", "two"]
+
+
+def test_stock_s3_backend_reloads_its_urls_at_every_request() -> None:
+    from moto.s3.models import S3Backend
+
+    assert "reload(backend_urls_module)" in inspect.getsource(
+        S3Backend.__dict__["_url_module"].fget
+    )
+
+
+def test_s3_urls_are_reloaded_only_when_the_custom_endpoints_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib
+
+    import boto3
+
+    reloads: list[str] = []
+    reload = importlib.reload
+
+    def counted(module: Any) -> Any:
+        reloads.append(module.__name__)
+        return reload(module)
+
+    monkeypatch.setattr(importlib, "reload", counted)
+    monkeypatch.delenv("MOTO_S3_CUSTOM_ENDPOINTS", raising=False)
+    with (
+        mock_aws(),
+        moto_patches.patched(lambda f, p: {}, lambda a, n, i: None, TesseractTextDetection()),
+    ):
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="urls-bucket")
+        for index in range(3):
+            s3.put_object(Bucket="urls-bucket", Key=f"k{index}", Body=b"x")
+        assert reloads == ["moto.s3.urls"]
+        monkeypatch.setenv("MOTO_S3_CUSTOM_ENDPOINTS", "https://s3.example.test")
+        assert s3.get_object(Bucket="urls-bucket", Key="k0")["Body"].read() == b"x"
+        assert reloads == ["moto.s3.urls"] * 2
+        monkeypatch.delenv("MOTO_S3_CUSTOM_ENDPOINTS")
+        s3.list_objects_v2(Bucket="urls-bucket")
+        assert reloads == ["moto.s3.urls"] * 3
