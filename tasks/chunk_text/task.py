@@ -16,6 +16,7 @@ from typing import Any
 from tasks.chunk_text.chunking import chunk_pages
 from tasks.shared.errors import BudgetExceededError, DocumentTooLargeError, EmptyDocumentError
 from tasks.shared.models import DocumentRef, Page
+from tasks.shared.settings import DEFAULT_MODEL_CALLS_PER_DOCUMENT
 from tasks.shared.storage import ArtifactStore, chunk_key
 
 # An inline Map writes about 7 history events per item; Step Functions keeps at most 25,000
@@ -33,7 +34,7 @@ def chunk_document(
     overlap_tokens: int,
     max_document_tokens: int,
     budget_model_id: str = "",
-    concurrent_calls: int = 4,
+    concurrent_calls: int = DEFAULT_MODEL_CALLS_PER_DOCUMENT,
 ) -> dict[str, Any]:
     """Write each chunk to S3 and return their count and indices (never the text), and
     `concurrent_calls`, how many chunks the Map summarizes at once (its MaxConcurrencyPath).
