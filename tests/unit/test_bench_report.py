@@ -57,7 +57,7 @@ def _figures() -> dict[str, Any]:
         "transitions": 38,
         "inner_transitions": 19,
     }
-    return {
+    figures = {
         "header": {
             "machine": {
                 "cpu": "Test CPU 9000",
@@ -143,29 +143,6 @@ def _figures() -> dict[str, Any]:
             "map_s": 14.36,
             "map_rounds": 13,
             "execution_s": 18.85,
-            "wide": {
-                "chunks": 50,
-                "pages": 785,
-                "latency_per_call_s": 1.0,
-                "model_calls": 52,
-                "summarize_calls": 50,
-                "combine_calls": 1,
-                "combine_levels": 1,
-                "classify_calls": 1,
-                "max_concurrency": 50,
-                "max_calls_in_flight": 50,
-                "map_reduce_s": 3.31,
-                "critical_path_calls": 3,
-                "critical_path_s": 3.0,
-                "ratio": 1.103,
-                "target": 1.2,
-                "allowed_path_calls": 3,
-                "allowed_path_s": 3.0,
-                "ratio_to_allowed": 1.103,
-                "map_s": 1.25,
-                "map_rounds": 1,
-                "execution_s": 5.1,
-            },
         },
         "tokens": {"rows": [tokens_row]},
         "cost": {
@@ -265,6 +242,22 @@ def _figures() -> dict[str, Any]:
             ],
         },
     }
+    # The same document with its whole chunk level at once (the setting at the chunk count).
+    default = figures["mapreduce"]
+    default["wide"] = {
+        **default,
+        "max_concurrency": 50,
+        "max_calls_in_flight": 50,
+        "map_reduce_s": 3.31,
+        "ratio": 1.103,
+        "allowed_path_calls": 3,
+        "allowed_path_s": 3.0,
+        "ratio_to_allowed": 1.103,
+        "map_s": 1.25,
+        "map_rounds": 1,
+        "execution_s": 5.1,
+    }
+    return figures
 
 
 def test_header_names_the_machine_the_date_and_the_commit() -> None:
