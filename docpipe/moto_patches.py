@@ -62,7 +62,10 @@ things stop it from running this pipeline as AWS would:
    word, and an empty prefix failed with States.Runtime ('Contents'). It pages through the
    listing as AWS does, and an empty prefix gives no items (the backfill's reader).
    ListMapRuns of an execution whose worker has not begun raised AttributeError; it lists
-   no map run, as AWS does before the Map state starts.
+   no map run, as AWS does before the Map state starts. DescribeMapRun looked in every
+   execution and raised AttributeError while any one of them was being started (the
+   backfill's progress, while the intake starts pipeline executions); it skips those, and
+   an unknown run is ResourceNotFound (moto raised it without its message: TypeError).
 15. Speed: CreateStateMachine parsed the definition to validate it (a quarter of a second,
    twice per engine); a definition is parsed once per process and its program kept for
    every engine's executions.
@@ -116,7 +119,7 @@ from moto.sqs.exceptions import InvalidParameterValue
 from moto.sqs.models import SQSBackend, sqs_backends
 from moto.stepfunctions.parser import models as parser_models
 from moto.stepfunctions.parser import utils as parser_utils
-from moto.stepfunctions.parser.api import ExecutionStatus
+from moto.stepfunctions.parser.api import ExecutionStatus, ResourceNotFound
 from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.common.string import string_expression
@@ -257,6 +260,7 @@ PATCH_POINTS: tuple[tuple[Any, str], ...] = (
     (result_path, "parse"),
     (ResourceEvalS3, "_handle_list_objects_v2"),
     (parser_models.StepFunctionsParserBackend, "list_map_runs"),
+    (parser_models.StepFunctionsParserBackend, "describe_map_run"),
     (parser_models.StepFunctionsParserBackend, "_validate_definition"),
     *((module, "copy") for module in STATE_DATA_COPIERS),
     (execute_state.ExecutionState, "_evaluate_with_timeout"),
@@ -540,6 +544,23 @@ def _s3_urls_reloaded_on_change() -> Any:
     return property(url_module)
 
 
+def _worker_env(execution: Any) -> Any:
+    """The environment of an execution's worker, or None before the worker has begun."""
+    worker = getattr(execution, "exec_worker", None)
+    return getattr(worker, "env", None) if worker is not None else None
+
+
+def describe_map_run_of_begun_executions(self: Any, map_run_arn: str) -> dict[str, Any]:
+    """moto 5.2.5's `describe_map_run`, skipping executions whose worker has not begun."""
+    for execution in self._get_executions():
+        env = _worker_env(execution)
+        record = env.map_run_record_pool_manager.get(map_run_arn) if env is not None else None
+        if record is not None:
+            described: dict[str, Any] = record.describe()
+            return described
+    raise ResourceNotFound(f"Map run does not exist: {map_run_arn}")
+
+
 # Parsed definitions, for every engine of the process: a parse takes a quarter of a second
 # (moto's ANTLR parser) and its program holds no execution or account state.
 _programs: dict[str, Any] = {}
@@ -727,8 +748,7 @@ def patched(
 
     def no_map_runs_before_start(self: Any, execution_arn: str) -> dict[str, Any]:
         execution = self.describe_execution(execution_arn=execution_arn)
-        worker = getattr(execution, "exec_worker", None)
-        if worker is None or getattr(worker, "env", None) is None:
+        if _worker_env(execution) is None:
             return {"mapRuns": []}
         answer: dict[str, Any] = original_list_map_runs(self, execution_arn)
         return answer
@@ -771,6 +791,7 @@ def patched(
         _parsed_once(getattr(result_path, "parse")),  # noqa: B009
         staticmethod(_list_every_object),
         no_map_runs_before_start,
+        describe_map_run_of_begun_executions,
         staticmethod(
             _validated_once(parser_models.StepFunctionsParserBackend._validate_definition)
         ),

@@ -488,3 +488,35 @@ def test_s3_urls_are_reloaded_only_when_the_custom_endpoints_change(
         monkeypatch.delenv("MOTO_S3_CUSTOM_ENDPOINTS")
         s3.list_objects_v2(Bucket="urls-bucket")
         assert reloads == ["moto.s3.urls"] * 3
+
+
+def test_describe_map_run_skips_executions_whose_worker_has_not_begun() -> None:
+    from moto.stepfunctions.parser.api import ResourceNotFound
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    # Given one execution being started (no worker, or a worker without its environment)
+    # and one whose Map run is known
+    record = types.SimpleNamespace(describe=lambda: {"mapRunArn": "run-1"})
+    runs = {"run-1": record}
+    begun = types.SimpleNamespace(
+        exec_worker=types.SimpleNamespace(
+            env=types.SimpleNamespace(map_run_record_pool_manager=runs)
+        )
+    )
+    executions = [
+        types.SimpleNamespace(exec_worker=None),
+        types.SimpleNamespace(exec_worker=types.SimpleNamespace(env=None)),
+        begun,
+    ]
+    backend = types.SimpleNamespace(_get_executions=lambda: executions)
+    # moto 5.2.5 stops at the first one (the backfill's progress failed while the intake
+    # started a pipeline execution)
+    with pytest.raises(AttributeError):
+        StepFunctionsParserBackend.describe_map_run(backend, "run-1")  # type: ignore[arg-type]
+
+    with moto_patches.patched(lambda f, p: {}, lambda a, n, i: None, TesseractTextDetection()):
+        describe = StepFunctionsParserBackend.describe_map_run
+        # Then the run is found past them, and an unknown run is still ResourceNotFound
+        assert describe(backend, "run-1") == {"mapRunArn": "run-1"}  # type: ignore[arg-type]
+        with pytest.raises(ResourceNotFound):
+            describe(backend, "run-2")  # type: ignore[arg-type]
