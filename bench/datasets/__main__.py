@@ -1,7 +1,7 @@
 """Write a labelled set for `docpipe eval` and print what was written.
 
     .venv/bin/python -m bench.datasets synthetic OUT [--seed N] [--per-label N]
-    .venv/bin/python -m bench.datasets bbc OUT [--limit N] [--seed N]
+    .venv/bin/python -m bench.datasets bbc OUT [--limit N] [--seed N] [--extra N]
 
 OUT must be new or empty. The summary gives the documents per label and split, the formats,
 the languages and how many are noisy; then e.g.
@@ -33,12 +33,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     news.add_argument("out", type=Path)
     news.add_argument("--seed", type=int, default=bbc.DEFAULT_SEED)
     news.add_argument("--limit", type=int, default=None, help="at most N articles per label")
+    news.add_argument(
+        "--extra",
+        type=int,
+        default=None,
+        help="N more articles per label in tune, from outside the --limit sample",
+    )
     args = parser.parse_args(argv)
     try:
         if args.set == "synthetic":
             written = synthetic.write_synthetic(args.out, seed=args.seed, per_label=args.per_label)
         else:
-            written = bbc.write_bbc(args.out, seed=args.seed, limit=args.limit)
+            written = bbc.write_bbc(args.out, seed=args.seed, limit=args.limit, extra=args.extra)
     except (FileExistsError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -245,6 +245,29 @@ def test_bbc_writes_a_limited_stratified_split_of_five_labels(tmp_path: Path) ->
 
 
 @needs_corpus
+def test_bbc_extra_tuning_articles_come_from_outside_the_sample(tmp_path: Path) -> None:
+    plain = bbc.write_bbc(tmp_path / "plain", limit=6)
+    extended = bbc.write_bbc(tmp_path / "extended", limit=6, extra=3)
+    plain_rows, rows = _csv_rows(plain.folder), _csv_rows(extended.folder)
+
+    # The test split is the same files with the same texts; tune gains 3 per label
+    assert rows["test"] == plain_rows["test"]
+    assert _digest(extended.folder / "test") == _digest(plain.folder / "test")
+    added = [
+        (file, label) for file, label in rows["tune"] if (file, label) not in plain_rows["tune"]
+    ]
+    assert set(plain_rows["tune"]) <= set(rows["tune"])
+    assert Counter(label for _, label in added) == dict.fromkeys(bbc.label_names(), 3)
+    assert all(file.startswith("tune/bbc-extra-") for file, _ in added)
+    # and none of them is an article of the sample
+    sources = {f.file: f.source for f in extended.files}
+    assert not {sources[file] for file, _ in added} & {f.source for f in plain.files}
+    assert bbc.write_bbc(tmp_path / "again", limit=6, extra=3).files == extended.files
+    with pytest.raises(ValueError, match="extra needs a limit"):
+        bbc.write_bbc(tmp_path / "no-limit", extra=3)
+
+
+@needs_corpus
 def test_bbc_sample_and_split_follow_the_seed(tmp_path: Path) -> None:
     first = bbc.write_bbc(tmp_path / "first", seed=5, limit=6)
     again = bbc.write_bbc(tmp_path / "again", seed=5, limit=6)
