@@ -123,11 +123,11 @@ OUT_OF_SCOPE_MARGIN = 0.1
 # stops, colons, commas, "and" and "or"; see _description_items). Set on the tuning
 # splits (bench/datasets; never the test splits) and on 400 more BBC articles outside the
 # bench's sample (80 per label; `bench.datasets bbc --limit 60 --extra 80` writes them):
-# against the sentence mean alone, accuracy went from 0.909
-# to 0.939 (synthetic), 0.830 to 0.930 (BBC tuning split) and 0.853 to 0.873 (the 400;
-# share 0.5 and 3 items gave 0.932, 0.910 and 0.853). On the 400, a share of 0.4 / 0.5 /
-# 0.6 / 0.7 / 0.8 with 2 items gave 0.845 / 0.858 / 0.868 / 0.873 / 0.875, and with 0.7,
-# 1 item 0.865; 0.8 cost the synthetic set (0.917 with 1 item).
+# against the sentence mean alone, accuracy went from 0.909 to 0.939 (synthetic), 0.830 to
+# 0.930 (BBC tuning split) and 0.853 to 0.873 (the 400; share 0.5 and 3 items gave 0.932,
+# 0.910 and 0.853). On the 400, a share of 0.4 / 0.5 / 0.6 / 0.7 / 0.8 with 2 items gave
+# 0.845 / 0.858 / 0.868 / 0.873 / 0.875, and with 0.7, 1 item 0.865; 0.8 cost the
+# synthetic set (0.917 with 1 item).
 ITEM_SHARE = 0.7
 ITEMS_READ = 2
 # Softmax temperature over the cosines (the fallback's included and the kind words added),
