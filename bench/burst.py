@@ -161,11 +161,17 @@ def converse_fake_process(latency: float, throttle: float, seed: int) -> Iterato
         process.wait(timeout=10)
 
 
+def fake_json(endpoint: str, name: str, timeout: float = 10) -> Any:
+    """GET /_fake/<name> of the Converse fake (stats: its call counts; requests: every
+    request it received)."""
+    with urllib.request.urlopen(f"{endpoint}/_fake/{name}", timeout=timeout) as response:
+        return json.loads(response.read())
+
+
 def fake_stats(endpoint: str) -> dict[str, int]:
     """The fake's call counts (GET /_fake/stats)."""
-    with urllib.request.urlopen(f"{endpoint}/_fake/stats", timeout=10) as response:
-        stats: dict[str, int] = json.loads(response.read())
-        return stats
+    stats: dict[str, int] = fake_json(endpoint, "stats")
+    return stats
 
 
 def run(

@@ -5,9 +5,9 @@
 One document of exactly `--chunks` chunks (a paged text report, at the bedrock provider's
 default chunk size) goes through the offline pipeline with the bedrock provider against the
 Converse fake (in a process of its own, as Bedrock is not in the engine's), which answers
-every call after `--latency` seconds, twice: at the default
-model calls per document (DOCPIPE_MODEL_CALLS_PER_DOCUMENT, the Map's concurrency, 4), and
-with that setting at the chunk count, so the whole chunk level runs at once ("wide").
+every call after `--latency` seconds, twice: at the default model calls per document
+(DOCPIPE_MODEL_CALLS_PER_DOCUMENT, the Map's concurrency, 4), and with that setting at the
+chunk count, so the whole chunk level runs at once ("wide").
 Measured from each execution's history: the map-reduce latency, from entering the Map
 state to leaving Classify Document. It is divided by
 
@@ -28,15 +28,13 @@ after the previous one ended (one level when the chunk summaries fit one call).
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
-import urllib.request
 from typing import Any
 from unittest import mock
 
 from bench.asl import fan_out
-from bench.burst import converse_fake_process
+from bench.burst import converse_fake_process, fake_json, fake_stats
 from docpipe.converse_fake import ENDPOINT_ENV, forced_tool
 from docpipe.engine import LocalEngine
 from docpipe.samples import REPORT_SECTIONS
@@ -47,12 +45,6 @@ from tasks.shared.models import Page
 from tasks.shared.settings import Settings
 
 CLASSIFY_TOOL = "record_classification"
-
-
-def _fake_json(endpoint: str, name: str) -> Any:
-    """GET /_fake/<name> of the Converse fake."""
-    with urllib.request.urlopen(f"{endpoint}/_fake/{name}", timeout=30) as response:
-        return json.loads(response.read())
 
 
 def _kind(body: Any) -> str:
@@ -154,10 +146,10 @@ def measure(data: bytes, pages: int, latency: float, calls: int) -> dict[str, An
         history = engine.history(upload.execution_arn)
         result = engine.read_json(outcome.output["result_key"])
         described = engine.describe(upload.execution_arn)
-        max_in_flight = int(_fake_json(endpoint, "stats")["max_in_flight"])
+        max_in_flight = fake_stats(endpoint)["max_in_flight"]
         timeline = [
             (float(r["received"]), float(r["answered"]), _kind(r["body"]))
-            for r in _fake_json(endpoint, "requests")
+            for r in fake_json(endpoint, "requests", timeout=30)
             if r["model_id"] is not None
         ]
     entered = _first(history, "MapStateEntered", fan.name, "stateEnteredEventDetails")

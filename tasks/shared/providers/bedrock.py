@@ -180,7 +180,7 @@ class BedrockProvider:
             raise ConfigurationError("the bedrock provider needs a model id (DOCPIPE_MODEL_ID)")
         self.model_id = model_id
         # Calls one combine level makes at once (COMBINE_WORKERS when not given).
-        self.parallel_calls = parallel_calls
+        self.parallel_calls = parallel_calls or COMBINE_WORKERS
         self._client = client
         self._client_lock = threading.Lock()
 
@@ -204,7 +204,7 @@ class BedrockProvider:
         while _chars(passages) > MAX_COMBINE_INPUT_CHARS:
             merged: list[Passage] = []
             groups = _groups(passages, MAX_COMBINE_INPUT_CHARS)
-            with ThreadPoolExecutor(max_workers=self.parallel_calls or COMBINE_WORKERS) as pool:
+            with ThreadPoolExecutor(max_workers=self.parallel_calls) as pool:
                 partials = list(
                     pool.map(
                         lambda group: self._summary_call(
